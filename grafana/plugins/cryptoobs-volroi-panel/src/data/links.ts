@@ -1,0 +1,38 @@
+/** Click-through from a coin to the coin-detail dashboard. */
+import { InterpolateFunction } from '@grafana/data';
+import { Coin } from './frames';
+
+export const COIN_TOKEN = '${coin_id}';
+// Hides the coin token from Grafana: a dashboard variable called coin_id must not replace it.
+const SHIELD = '__volroi_coin_id__';
+
+/** A data link configured on a field of the coin's row (field config "Data links") wins over the template. */
+export function fieldLinkHref(coin: Coin): string | undefined {
+  const ref = coin.ref;
+  if (!ref) {
+    return undefined;
+  }
+  const fields = [...ref.frame.fields].sort((a, b) => Number(b.name === 'coin_id') - Number(a.name === 'coin_id'));
+  for (const field of fields) {
+    if (field.config?.links?.length && field.getLinks) {
+      const link = field.getLinks({ valueRowIndex: ref.rowIndex })[0];
+      if (link?.href) {
+        return link.href;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function detailHref(coin: Coin, template: string, replaceVariables?: InterpolateFunction): string | undefined {
+  const fromField = fieldLinkHref(coin);
+  if (fromField) {
+    return fromField;
+  }
+  if (!template.trim()) {
+    return undefined;
+  }
+  const shielded = template.split(COIN_TOKEN).join(SHIELD);
+  const replaced = replaceVariables ? replaceVariables(shielded) : shielded;
+  return replaced.split(SHIELD).join(encodeURIComponent(coin.coinId));
+}

@@ -1,0 +1,211 @@
+/**
+ * Migration runner: applies the files of `sql/` in order, once each, in the storage mode detected for
+ * the database, recording each with its checksum.
+ *
+ * File names: `NNN_name.sql` applies in both modes; `NNN_name.timescaledb.sql` / `NNN_name.postgres.sql`
+ * are the two variants of one migration (a migration id has either one common file or both variants).
+ * A file whose first line is `-- migrate:no-transaction` runs outside a transaction (for statements
+ * TimescaleDB forbids in one, such as refreshing a continuous aggregate).
+ */
+import type { Sql } from "./connect.ts";
+
+export type StorageMode = "timescaledb" | "postgres";
+export type ModeSetting = StorageMode | "auto";
+
+export interface Migration {
+  /** `NNN_name`, the key recorded in internal.schema_migrations. */
+  id: string;
+  /** File name inside the migrations directory. */
+  file: string;
+  sql: string;
+  checksum: string;
+  transactional: boolean;
+}
+
+export interface MigrateResult {
+  mode: StorageMode;
+  applied: string[];
+}
+
+export class MigrationError extends Error {
+  override name = "MigrationError";
+}
+
+/** Fixed advisory-lock key ("obs-mig" in ASCII) so two instances never migrate at once. */
+const MIGRATION_LOCK_KEY = 0x6f62732d6d6967n;
+const FILE_PATTERN = /^(\d{3}_[a-z0-9_]+?)(?:\.(timescaledb|postgres))?\.sql$/;
+
+export const SQL_DIR = new URL("../../sql/", import.meta.url);
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The migrations of `dir` that apply in `mode`, ordered by id. */
+export async function loadMigrations(mode: StorageMode, dir: URL = SQL_DIR): Promise<Migration[]> {
+  const byId = new Map<string, { common: string | undefined; variants: Map<string, string> }>();
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
+    const match = FILE_PATTERN.exec(entry.name);
+    if (!match) {
+      throw new MigrationError(
+        `sql/${entry.name}: name must be NNN_name.sql or NNN_name.<timescaledb|postgres>.sql`,
+      );
+    }
+    const [, id, variant] = match as unknown as [string, string, string | undefined];
+    const slot = byId.get(id) ?? { common: undefined, variants: new Map<string, string>() };
+    if (variant) slot.variants.set(variant, entry.name);
+    else slot.common = entry.name;
+    byId.set(id, slot);
+  }
+  const migrations: Migration[] = [];
+  for (const id of [...byId.keys()].sort()) {
+    const slot = byId.get(id)!;
+    if (slot.common && slot.variants.size > 0) {
+      throw new MigrationError(`sql/${id}: has both a common file and mode variants; keep one or the other`);
+    }
+    if (!slot.common && slot.variants.size !== 2) {
+      throw new MigrationError(`sql/${id}: needs both ${id}.timescaledb.sql and ${id}.postgres.sql`);
+    }
+    const file = slot.common ?? slot.variants.get(mode)!;
+    const text = await Deno.readTextFile(new URL(file, dir));
+    migrations.push({
+      id,
+      file,
+      sql: text,
+      checksum: await sha256(text),
+      transactional: !text.startsWith("-- migrate:no-transaction"),
+    });
+  }
+  return migrations;
+}
+
+/**
+ * Decide the storage mode: the one already recorded for this database, else the requested one, else
+ * (auto) TimescaleDB when the extension exists or can be created with its community license.
+ */
+export async function detectMode(
+  sql: Sql,
+  requested: ModeSetting,
+): Promise<{ mode: StorageMode; why: string }> {
+  const [recorded] = await sql<{ mode: StorageMode }[]>`
+    SELECT mode FROM internal.schema_info WHERE singleton`;
+  if (recorded) {
+    if (requested !== "auto" && requested !== recorded.mode) {
+      throw new MigrationError(
+        `STORAGE_MODE=${requested} but this database was created in ${recorded.mode} mode; unset STORAGE_MODE or use a new database`,
+      );
+    }
+    return { mode: recorded.mode, why: "recorded at first migration" };
+  }
+  if (requested === "postgres") return { mode: "postgres", why: "STORAGE_MODE=postgres" };
+
+  let extensionError = "";
+  try {
+    await sql`CREATE EXTENSION IF NOT EXISTS timescaledb`;
+  } catch (error) {
+    extensionError = error instanceof Error ? error.message : String(error);
+  }
+  const [state] = await sql<{ installed: boolean; license: string | null }[]>`
+    SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS installed,
+           current_setting('timescaledb.license', true) AS license`;
+  const usable = state!.installed && state!.license === "timescale";
+  const why = usable
+    ? "timescaledb extension with the community license"
+    : state!.installed
+    ? `timescaledb is installed with license '${
+      state!.license
+    }': continuous aggregates and policies need 'timescale'`
+    : `timescaledb extension not available (${extensionError || "not installed"})`;
+  if (requested === "timescaledb" && !usable) {
+    throw new MigrationError(`STORAGE_MODE=timescaledb but ${why}`);
+  }
+  return { mode: usable ? "timescaledb" : "postgres", why };
+}
+
+/**
+ * Apply pending migrations. Holds an advisory lock on a dedicated connection for the whole run, so a
+ * second instance waits and then finds nothing to do.
+ */
+export async function migrate(
+  sql: Sql,
+  options: {
+    mode?: ModeSetting;
+    dir?: URL;
+    log?: (message: string, fields?: Record<string, unknown>) => void;
+  } = {},
+): Promise<MigrateResult> {
+  const log = options.log ?? (() => {});
+  const conn = await sql.reserve();
+  try {
+    await conn`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+    try {
+      await conn.unsafe(`
+        SET client_min_messages = warning;
+        CREATE SCHEMA IF NOT EXISTS internal;
+        CREATE TABLE IF NOT EXISTS internal.schema_info (
+          singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+          mode text NOT NULL CHECK (mode IN ('timescaledb', 'postgres')),
+          created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE IF NOT EXISTS internal.schema_migrations (
+          id text PRIMARY KEY,
+          file text NOT NULL,
+          checksum text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        );
+        RESET client_min_messages;`).simple();
+      const [self] = await conn<{ may: boolean }[]>`
+        SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user`;
+      if (self?.may) {
+        await conn.unsafe(await Deno.readTextFile(new URL("bootstrap/roles.sql", SQL_DIR))).simple();
+      }
+      const { mode, why } = await detectMode(conn as unknown as Sql, options.mode ?? "auto");
+      await conn`INSERT INTO internal.schema_info (mode) VALUES (${mode}) ON CONFLICT (singleton) DO NOTHING`;
+      log("storage mode", { mode, why });
+
+      const migrations = await loadMigrations(mode, options.dir);
+      const done = new Map(
+        (await conn<{ id: string; file: string; checksum: string }[]>`
+          SELECT id, file, checksum FROM internal.schema_migrations`).map((row) => [row.id, row]),
+      );
+      const applied: string[] = [];
+      for (const migration of migrations) {
+        const previous = done.get(migration.id);
+        if (previous) {
+          if (previous.checksum !== migration.checksum || previous.file !== migration.file) {
+            throw new MigrationError(
+              `sql/${migration.file} was edited after it was applied (checksum ${
+                previous.checksum.slice(0, 12)
+              } recorded, ${
+                migration.checksum.slice(0, 12)
+              } now): restore it and put the change in a new migration`,
+            );
+          }
+          continue;
+        }
+        const record =
+          `INSERT INTO internal.schema_migrations (id, file, checksum) VALUES ('${migration.id}', '${
+            migration.file.replaceAll("'", "''")
+          }', '${migration.checksum}');`;
+        try {
+          // One simple-protocol round trip; an explicit transaction block unless the file opts out.
+          const body = `${migration.sql}\n;\n${record}`;
+          await conn.unsafe(migration.transactional ? `BEGIN;\n${body}\nCOMMIT;` : body).simple();
+        } catch (error) {
+          if (migration.transactional) await conn.unsafe("ROLLBACK").catch(() => {});
+          const message = error instanceof Error ? error.message : String(error);
+          throw new MigrationError(`sql/${migration.file} failed: ${message}`);
+        }
+        applied.push(migration.file);
+        log("migration applied", { file: migration.file });
+      }
+      return { mode, applied };
+    } finally {
+      await conn`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(() => {});
+    }
+  } finally {
+    conn.release();
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The schema's guarantees: the read-only role can only read, candles equal an independent computation
+ * from the raw rows, and both storage modes give the same candles for the same data.
+ */
+import assert from "node:assert/strict";
+import { connect, type Sql } from "../ingest/db/connect.ts";
+import { refreshCandles } from "../ingest/db/candles.ts";
+import type { StorageMode } from "../ingest/db/migrate.ts";
+import { storageModes, withTestDatabase } from "../ingest/testing/db.ts";
+import { historyCoinList, loadHistory } from "../ingest/testing/history.ts";
+
+const modes = await storageModes();
+const RECORDINGS = new URL("../../shared/coingecko/", import.meta.url);
+
+interface Snapshot {
+  time: Date;
+  coin_id: string;
+  vs_currency: string;
+  price: number;
+  market_cap: number | null;
+  total_volume: number | null;
+}
+
+/** Real rows: daily 2021 history of 25 coins, plus the recorded hourly week of bitcoin and ethereum. */
+async function realSnapshots(): Promise<Snapshot[]> {
+  const rows: Snapshot[] = [];
+  for (const coin of historyCoinList().slice(0, 25)) {
+    for (const p of loadHistory(coin.id)) {
+      rows.push({
+        time: new Date(p.time),
+        coin_id: coin.id,
+        vs_currency: "usd",
+        price: p.price,
+        market_cap: p.marketCap,
+        total_volume: p.totalVolume,
+      });
+    }
+  }
+  for (const coin of ["bitcoin", "ethereum"]) {
+    const body = JSON.parse(
+      await Deno.readTextFile(
+        new URL(`coins_${coin}_market_chart_range_vs-usd_7days_hourly_2023-02-19.json`, RECORDINGS),
+      ),
+    ) as { prices: [number, number][]; market_caps: [number, number][]; total_volumes: [number, number][] };
+    body.prices.forEach(([time, price], i) => {
+      rows.push({
+        time: new Date(time),
+        coin_id: coin,
+        vs_currency: "usd",
+        price,
+        market_cap: body.market_caps[i]?.[1] ?? null,
+        total_volume: body.total_volumes[i]?.[1] ?? null,
+      });
+    });
+  }
+  return rows;
+}
+
+async function load(sql: Sql, mode: StorageMode, rows: Snapshot[]): Promise<void> {
+  const ids = [...new Set(rows.map((r) => r.coin_id))];
+  await sql`INSERT INTO coins ${sql(ids.map((id) => ({ id, symbol: id.slice(0, 4), name: id })))}`;
+  for (let i = 0; i < rows.length; i += 2000) {
+    await sql`INSERT INTO market_snapshots ${
+      sql(rows.slice(i, i + 2000), "time", "coin_id", "vs_currency", "price", "market_cap", "total_volume")
+    }`;
+  }
+  const times = rows.map((r) => r.time.getTime());
+  await refreshCandles(sql, mode, new Date(Math.min(...times)), new Date(Math.max(...times)));
+}
+
+type CandleRow = Record<string, string | number | null>;
+
+async function candles(sql: Sql, view: "candles_1h" | "candles_1d"): Promise<CandleRow[]> {
+  // Text for times (exact), floats as numbers; samples cast to int so both modes print alike.
+  return await sql.unsafe(`
+    SELECT bucket::text, coin_id, vs_currency, open, high, low, close, volume, market_cap, samples::int,
+           sum_price, sum_price_sq, open_time::text, close_time::text
+    FROM ${view} ORDER BY coin_id, vs_currency, bucket`) as unknown as CandleRow[];
+}
+
+/** Exact equality, except sums whose floating-point order may differ: relative 1e-12. */
+function assertSameCandles(actual: CandleRow[], expected: CandleRow[], label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: row count`);
+  actual.forEach((row, i) => {
+    const want = expected[i]!;
+    for (const [key, value] of Object.entries(want)) {
+      const got = row[key];
+      if ((key === "sum_price" || key === "sum_price_sq") && typeof value === "number") {
+        const rel = Math.abs((got as number) - value) / Math.max(Math.abs(value), 1e-300);
+        assert.ok(rel <= 1e-12, `${label} row ${i} ${key}: ${got} vs ${value}`);
+      } else {
+        assert.deepEqual(got, value, `${label} row ${i} (${want.coin_id} ${want.bucket}) ${key}`);
+      }
+    }
+  });
+}
+
+for (const mode of modes) {
+  Deno.test(`read-only role (${mode}): reads the public surface and nothing else`, async () => {
+    await withTestDatabase(mode, async ({ sql, urlFor }) => {
+      await sql`INSERT INTO coins (id, symbol, name) VALUES ('bitcoin', 'btc', 'Bitcoin')`;
+      const reader = connect(urlFor("observatory_reader"), { max: 1 });
+      try {
+        const [settings] = await reader`SELECT current_setting('statement_timeout') AS timeout,
+          current_setting('default_transaction_read_only') AS read_only`;
+        assert.deepEqual(settings, { timeout: "30s", read_only: "on" });
+        for (
+          const view of [
+            "coins",
+            "market_snapshots",
+            "global_snapshots",
+            "candles_1h",
+            "candles_1d",
+            "ingest_runs",
+          ]
+        ) {
+          await reader.unsafe(`SELECT * FROM ${view} LIMIT 1`);
+        }
+        // Read-only transactions are only a default a session may turn off: privileges must hold anyway.
+        await reader`SET default_transaction_read_only = off`;
+        const denied = [
+          "INSERT INTO coins (id, symbol, name) VALUES ('x', 'x', 'x')",
+          "UPDATE coins SET name = 'changed'",
+          "DELETE FROM coins",
+          "INSERT INTO market_snapshots (time, coin_id, vs_currency, price) VALUES (now(), 'bitcoin', 'usd', 1)",
+          "CREATE TABLE intruder (x int)",
+          "CREATE SCHEMA intruder",
+          "DROP TABLE coins",
+          "ALTER TABLE coins ADD COLUMN x int",
+          "TRUNCATE coins",
+          "SELECT * FROM internal.schema_migrations",
+        ];
+        for (const statement of denied) {
+          await assert.rejects(reader.unsafe(statement), /permission denied|must be owner/, statement);
+        }
+        const [count] = await sql`SELECT count(*)::int AS n FROM coins`;
+        assert.equal(count?.n, 1);
+      } finally {
+        await reader.end();
+      }
+    });
+  });
+
+  Deno.test(`candles (${mode}): equal an independent computation from the raw rows`, async () => {
+    const rows = await realSnapshots();
+    await withTestDatabase(mode, async ({ sql }) => {
+      await load(sql, mode, rows);
+      // Independent hourly candles in TypeScript.
+      const groups = new Map<string, Snapshot[]>();
+      for (const r of rows) {
+        const bucket = Math.floor(r.time.getTime() / 3_600_000) * 3_600_000;
+        const key = `${r.coin_id}|${bucket}`;
+        groups.set(key, [...groups.get(key) ?? [], r]);
+      }
+      const hourly = await candles(sql, "candles_1h");
+      assert.equal(hourly.length, groups.size);
+      for (const row of hourly) {
+        const bucket = Date.parse(String(row.bucket).replace(" ", "T").replace(/\+00$/, "Z"));
+        const group = groups.get(`${row.coin_id}|${bucket}`)!.sort((a, b) =>
+          a.time.getTime() - b.time.getTime()
+        );
+        const prices = group.map((g) => g.price);
+        assert.ok(group, `unexpected bucket ${row.coin_id} ${row.bucket}`);
+        assert.equal(row.open, prices[0]);
+        assert.equal(row.close, prices.at(-1));
+        assert.equal(row.high, Math.max(...prices));
+        assert.equal(row.low, Math.min(...prices));
+        assert.equal(row.volume, group.at(-1)!.total_volume);
+        assert.equal(row.samples, group.length);
+        const sum = prices.reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs((row.sum_price as number) - sum) <= 1e-12 * sum);
+      }
+      // Daily candles roll up the hourly ones: compare with a direct daily computation.
+      const daily = await candles(sql, "candles_1d");
+      const days = new Map<string, Snapshot[]>();
+      for (const r of rows) {
+        const key = `${r.coin_id}|${Math.floor(r.time.getTime() / 86_400_000)}`;
+        days.set(key, [...days.get(key) ?? [], r]);
+      }
+      assert.equal(daily.length, days.size);
+      const btcWeek = daily.filter((d) =>
+        d.coin_id === "bitcoin" && String(d.bucket).startsWith("2023-02-15")
+      );
+      assert.equal(btcWeek.length, 1);
+      const group = days.get(`bitcoin|${Date.parse("2023-02-15T00:00:00Z") / 86_400_000}`)!;
+      assert.equal(btcWeek[0]!.samples, group.length);
+      assert.equal(btcWeek[0]!.high, Math.max(...group.map((g) => g.price)));
+    });
+  });
+}
+
+if (modes.includes("timescaledb")) {
+  Deno.test("storage modes: the same real history gives the same candles, row by row", async () => {
+    const rows = await realSnapshots();
+    const result: Partial<
+      Record<StorageMode, { hourly: CandleRow[]; daily: CandleRow[]; realtime: CandleRow[] | undefined }>
+    > = {};
+    for (const mode of ["postgres", "timescaledb"] as const) {
+      await withTestDatabase(mode, async ({ sql }) => {
+        const ids = [...new Set(rows.map((r) => r.coin_id))];
+        await sql`INSERT INTO coins ${sql(ids.map((id) => ({ id, symbol: id.slice(0, 4), name: id })))}`;
+        for (let i = 0; i < rows.length; i += 2000) {
+          await sql`INSERT INTO market_snapshots ${
+            sql(
+              rows.slice(i, i + 2000),
+              "time",
+              "coin_id",
+              "vs_currency",
+              "price",
+              "market_cap",
+              "total_volume",
+            )
+          }`;
+        }
+        // TimescaleDB before any refresh: everything comes from real-time aggregation.
+        const realtime = mode === "timescaledb" ? await candles(sql, "candles_1d") : undefined;
+        const times = rows.map((r) => r.time.getTime());
+        await refreshCandles(sql, mode, new Date(Math.min(...times)), new Date(Math.max(...times)));
+        result[mode] = {
+          hourly: await candles(sql, "candles_1h"),
+          daily: await candles(sql, "candles_1d"),
+          realtime,
+        };
+      });
+    }
+    assert.ok(result.postgres!.hourly.length > 9000, `only ${result.postgres!.hourly.length} hourly candles`);
+    assertSameCandles(result.timescaledb!.hourly, result.postgres!.hourly, "candles_1h");
+    assertSameCandles(result.timescaledb!.daily, result.postgres!.daily, "candles_1d");
+    assertSameCandles(result.timescaledb!.realtime!, result.postgres!.daily, "candles_1d real-time");
+  });
+}
