@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "./connect.ts";
 import { loadMigrations, migrate, SQL_DIR } from "./migrate.ts";
-import { storageModes, withTestDatabase } from "../testing/db.ts";
+import { COLLECTOR_ROLE, storageModes, withTestDatabase } from "../testing/db.ts";
 
 const modes = await storageModes();
 
@@ -121,9 +121,9 @@ Deno.test("migrate: a failing file is rolled back and named in the error", async
 });
 
 Deno.test("migrate: two instances starting together apply each file once", async () => {
-  await withTestDatabase("postgres", async ({ urlFor }) => {
-    const a = connect(urlFor(), { max: 2 });
-    const b = connect(urlFor(), { max: 2 });
+  await withTestDatabase("postgres", async ({ connectAs }) => {
+    const a = connectAs(COLLECTOR_ROLE);
+    const b = connectAs(COLLECTOR_ROLE);
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
       const expected = (await loadMigrations("postgres")).map((m) => m.file);

@@ -4,6 +4,9 @@
  *
  * The database is owned by the non-superuser role `observatory_collector`, like in the compose stack;
  * the TimescaleDB extension is created by the superuser connection first, as the image's init does.
+ * Connections log in with DATABASE_URL's credentials and act as a role through the `role` startup
+ * parameter, so this works with trust auth and against a password-protected server (the compose
+ * stack's TimescaleDB) alike.
  */
 import { connect, DEFAULT_DATABASE_URL, type Sql } from "../db/connect.ts";
 import { migrate, SQL_DIR, type StorageMode } from "../db/migrate.ts";
@@ -16,17 +19,15 @@ export interface TestDatabase {
   mode: StorageMode;
   /** Connection as the owning collector role (what the service uses). */
   sql: Sql;
-  /** URL of the database for a given role (trust or password auth as configured on the server). */
-  urlFor(role?: string): string;
+  /** URL of the database with DATABASE_URL's credentials (for a subprocess such as the service). */
+  url: string;
+  /** A new connection to the database acting as `role`; the caller ends it. */
+  connectAs(role: string, options?: { max?: number }): Sql;
 }
 
-function withDatabase(url: string, database: string, user?: string): string {
+function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
-  if (user) {
-    parsed.username = user;
-    parsed.password = "";
-  }
   return parsed.toString();
 }
 
@@ -100,20 +101,21 @@ export async function withTestDatabase<T>(
   const admin = connect(ADMIN_URL, { max: 1 });
   await bootstrapRoles(admin);
   await admin.unsafe(`CREATE DATABASE ${name} OWNER ${COLLECTOR_ROLE}`);
-  const urlFor = (role: string = COLLECTOR_ROLE) => withDatabase(ADMIN_URL, name, role);
+  const url = withDatabase(ADMIN_URL, name);
+  const connectAs = (role: string, opts: { max?: number } = {}) => connect(url, { max: opts.max ?? 2, role });
   let sql: Sql | undefined;
   try {
     if (mode === "timescaledb") {
-      const superuser = connect(withDatabase(ADMIN_URL, name), { max: 1 });
+      const superuser = connect(url, { max: 1 });
       try {
         await superuser`CREATE EXTENSION timescaledb`;
       } finally {
         await superuser.end();
       }
     }
-    sql = connect(urlFor(), { max: 4 });
+    sql = connectAs(COLLECTOR_ROLE, { max: 4 });
     if (options.migrate !== false) await migrate(sql, { mode });
-    return await fn({ name, mode, sql, urlFor });
+    return await fn({ name, mode, sql, url, connectAs });
   } finally {
     await sql?.end({ timeout: 5 });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
