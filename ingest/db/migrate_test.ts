@@ -126,7 +126,7 @@ Deno.test("migrate: two instances starting together apply each file once", async
     const b = connectAs(COLLECTOR_ROLE);
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-      const expected = (await loadMigrations("postgres")).map((m) => m.file);
+      const expected = (await loadMigrations(ra.mode)).map((m) => m.file);
       assert.deepEqual([...ra.applied, ...rb.applied].sort(), expected.sort());
       assert(ra.applied.length === 0 || rb.applied.length === 0, "both instances applied migrations");
     } finally {

@@ -114,7 +114,12 @@ export async function withTestDatabase<T>(
       }
     }
     sql = connectAs(COLLECTOR_ROLE, { max: 4 });
-    if (options.migrate !== false) await migrate(sql, { mode });
+    if (options.migrate !== false) {
+      await migrate(sql, { mode });
+      // Tests load years-old history (2021): the default 365-day retention policy would drop it in
+      // the background as soon as its chunks appear. Tests of retention set their own.
+      await sql`SELECT internal.set_raw_retention(INTERVAL '100 years')`;
+    }
     return await fn({ name, mode, sql, url, connectAs });
   } finally {
     await sql?.end({ timeout: 5 });
