@@ -260,6 +260,18 @@ function dashboard(input: {
       targetBlank: false,
       tooltip: "",
       url: "",
+    }, {
+      // CoinGecko's API terms ask for this attribution wherever its data is shown.
+      type: "link",
+      title: "Data provided by CoinGecko",
+      url: "https://www.coingecko.com",
+      tooltip: "Prices, market caps and volumes come from the CoinGecko API",
+      icon: "info",
+      targetBlank: true,
+      asDropdown: false,
+      includeVars: false,
+      keepTime: false,
+      tags: [],
     }],
     templating: { list: input.variables },
     panels: layout(input.rows),
@@ -1049,7 +1061,11 @@ WHERE coin_id IN ($coins)`);
           description: "What the amount invested at the start of the range would be worth now, per coin.",
           w: 10,
           h: 14,
-          targets: [table(riskReturnSql)],
+          // Exactly the dashboard's range: the panel says "invested at <range start>".
+          targets: [table(sql(`
+SELECT *
+FROM risk_return('$currency', $__timeFrom(), $__timeTo())
+WHERE coin_id IN ($coins)`))],
           options: {
             mode: "roi",
             amount: 1000,
@@ -1074,6 +1090,7 @@ WHERE volatility IS NOT NULL
 ORDER BY time`))],
           options: {
             mode: "volatility",
+            maxSeries: 20,
             detailUrl: "/d/coin-detail/coin-detail?var-coin=${coin_id}&${__url_time_range}",
           },
         },

@@ -54,7 +54,7 @@ export function timescaleAvailability(): Promise<{ available: boolean; reason: s
     const name = `obs_probe_${crypto.randomUUID().slice(0, 8)}`;
     const admin = connect(ADMIN_URL, { max: 1 });
     try {
-      await admin.unsafe(`CREATE DATABASE ${name}`);
+      await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE template0`);
       const probe = connect(withDatabase(ADMIN_URL, name), { max: 1 });
       try {
         await probe`CREATE EXTENSION timescaledb`;
@@ -100,7 +100,9 @@ export async function withTestDatabase<T>(
   const name = `obs_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const admin = connect(ADMIN_URL, { max: 1 });
   await bootstrapRoles(admin);
-  await admin.unsafe(`CREATE DATABASE ${name} OWNER ${COLLECTOR_ROLE}`);
+  // template0: the TimescaleDB image installs the extension in template1, and a plain-mode test
+  // database must start without it.
+  await admin.unsafe(`CREATE DATABASE ${name} OWNER ${COLLECTOR_ROLE} TEMPLATE template0`);
   const url = withDatabase(ADMIN_URL, name);
   const connectAs = (role: string, opts: { max?: number } = {}) => connect(url, { max: opts.max ?? 2, role });
   let sql: Sql | undefined;

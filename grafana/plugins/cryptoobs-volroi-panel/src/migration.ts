@@ -1,5 +1,5 @@
 /** Panel options migration: fills defaults and normalises options saved by older versions or edited JSON. */
-import { PanelMigrationModel } from '@grafana/data';
+import { PanelMigrationHandler } from '@grafana/data';
 import { DEFAULT_OPTIONS, OPTIONS_VERSION, PanelMode, QuadrantMode, RoiScale, VolRoiOptions } from './types';
 
 const MODES: PanelMode[] = ['riskReturn', 'roi', 'volatility'];
@@ -44,6 +44,7 @@ export function migrateOptions(saved: Partial<VolRoiOptions> | Record<string, un
     quadrantVolatility: num(o.quadrantVolatility, d.quadrantVolatility, 0),
     quadrantRoi: num(o.quadrantRoi, d.quadrantRoi, -1),
     roiScale: pick(o.roiScale, SCALES, d.roiScale),
+    pinOutliers: typeof o.pinOutliers === 'boolean' ? o.pinOutliers : d.pinOutliers,
     minBubble,
     maxBubble: Math.max(minBubble, num(o.maxBubble, d.maxBubble, 1)),
     labelCount: Math.round(num(o.labelCount, d.labelCount, 0)),
@@ -58,4 +59,4 @@ export function migrateOptions(saved: Partial<VolRoiOptions> | Record<string, un
   };
 }
 
-export const migrationHandler = (panel: PanelMigrationModel<VolRoiOptions>): VolRoiOptions => migrateOptions(panel.options);
+export const migrationHandler: PanelMigrationHandler<VolRoiOptions> = (panel) => migrateOptions(panel.options);

@@ -15,6 +15,8 @@ export interface VolRoiOptions {
   quadrantVolatility: number;
   quadrantRoi: number;
   roiScale: RoiScale;
+  /** Zoom the axes to the 1st–99th percentile; coins beyond are pinned to the edge. */
+  pinOutliers: boolean;
   minBubble: number;
   maxBubble: number;
   /** Largest coins (by market cap) that get a text label. */
@@ -46,6 +48,7 @@ export const DEFAULT_OPTIONS: VolRoiOptions = {
   quadrantVolatility: 1,
   quadrantRoi: 0,
   roiScale: 'log',
+  pinOutliers: true,
   minBubble: 3,
   maxBubble: 28,
   labelCount: 10,

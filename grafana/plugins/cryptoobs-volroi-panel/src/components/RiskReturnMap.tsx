@@ -1,14 +1,14 @@
 import React, { useMemo, useState } from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import { DataFrame, GrafanaTheme2, InterpolateFunction } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import { TEST_IDS } from '../constants';
 import { parseCoinTable } from '../data/frames';
 import { DEFAULT_UNITS, makeFormatter } from '../data/format';
-import { detailHref } from '../data/links';
-import { buildRiskReturn, layoutRiskReturn, MARGIN, PlacedCoin } from '../data/riskReturn';
+import { detailLinker } from '../data/links';
+import { Bubble, buildRiskReturn, layoutRiskReturn, placeLabels, PlacedCoin } from '../data/riskReturn';
 import { VolRoiOptions } from '../types';
-import { CHANGE_SATURATION_PCT, changeColor } from './colors';
+import { CHANGE_SATURATION_PCT, changeColor, changePaint } from './colors';
 import { DataMessage, ISSUE_BAR_HEIGHT, IssueBar } from './DataMessage';
 
 interface Props {
@@ -20,6 +20,8 @@ interface Props {
 }
 
 const LEGEND_HEIGHT = 20;
+/** Approximate width of a character of the small font, for margins and label collisions. */
+const CHAR_WIDTH = 6.5;
 
 export function coinLabel(c: { coinId: string; symbol?: string }): string {
   return c.symbol ? c.symbol.toUpperCase() : c.coinId;
@@ -38,15 +40,6 @@ export const RiskReturnMap = ({ frames, options, width, height, replaceVariables
   );
   const notes = model.issues.filter((i) => i.level !== 'error');
   const plotHeight = height - LEGEND_HEIGHT - (notes.length ? ISSUE_BAR_HEIGHT : 0);
-  const layout = useMemo(
-    () =>
-      layoutRiskReturn(
-        model,
-        { width, height: plotHeight },
-        { roiScale: options.roiScale, minBubble: options.minBubble, maxBubble: options.maxBubble }
-      ),
-    [model, width, plotHeight, options.roiScale, options.minBubble, options.maxBubble]
-  );
   const fmt = useMemo(
     () => ({
       volatility: makeFormatter(table.fields.volatility, DEFAULT_UNITS.volatility, theme),
@@ -57,11 +50,38 @@ export const RiskReturnMap = ({ frames, options, width, height, replaceVariables
     }),
     [table, theme]
   );
-  // Label the largest coins (by market cap, else the first ones) so the map can be read without hovering.
-  const labelled = useMemo(() => {
-    const ranked = [...model.coins].sort((a, b) => (b.marketCap ?? 0) - (a.marketCap ?? 0));
-    return new Set(ranked.slice(0, options.labelCount).map((c) => c.coinId));
-  }, [model.coins, options.labelCount]);
+  const layout = useMemo(
+    () =>
+      layoutRiskReturn(
+        model,
+        { width, height: plotHeight },
+        {
+          roiScale: options.roiScale,
+          minBubble: options.minBubble,
+          maxBubble: options.maxBubble,
+          pinOutliers: options.pinOutliers,
+          yLabelWidth: (roi) => fmt.roi(roi).length * CHAR_WIDTH,
+        }
+      ),
+    [model, width, plotHeight, options.roiScale, options.minBubble, options.maxBubble, options.pinOutliers, fmt]
+  );
+  // Label the largest coins (by market cap, else the first ones) where the labels do not collide.
+  const labels = useMemo(() => {
+    const ranked = [...layout.bubbles].sort((a, b) => (b.coin.marketCap ?? 0) - (a.coin.marketCap ?? 0));
+    const boxes = ranked.slice(0, options.labelCount).map((b) => ({
+      id: b.coin.coinId,
+      x: b.cx + b.r + 2,
+      y: b.cy - 8,
+      width: coinLabel(b.coin).length * CHAR_WIDTH,
+      height: 12,
+    }));
+    return placeLabels(boxes);
+  }, [layout.bubbles, options.labelCount]);
+
+  const linkOf = useMemo(
+    () => detailLinker(options.detailUrl, replaceVariables),
+    [options.detailUrl, replaceVariables]
+  );
 
   if (!model.coins.length) {
     return <DataMessage issues={model.issues} mode="riskReturn" />;
@@ -85,6 +105,11 @@ export const RiskReturnMap = ({ frames, options, width, height, replaceVariables
         <span className={styles.swatch} style={{ background: changeColor(theme, 0) }} />
         <span className={styles.swatch} style={{ background: changeColor(theme, CHANGE_SATURATION_PCT) }} />
         <span>+{CHANGE_SATURATION_PCT}%</span>
+        {layout.outliers > 0 && (
+          <span title="Outside the 1st–99th percentile; hover for the real figures. Option: Pin outliers.">
+            · {layout.outliers} outliers pinned to the edge (dashed)
+          </span>
+        )}
       </div>
       <svg
         width={width}
@@ -117,8 +142,8 @@ export const RiskReturnMap = ({ frames, options, width, height, replaceVariables
             </g>
           ))}
           <text
-            transform={`translate(12 ${top}) rotate(-90)`}
-            textAnchor="end"
+            transform={`translate(12 ${(top + bottom) / 2}) rotate(-90)`}
+            textAnchor="middle"
             className={styles.title}
           >
             ROI{options.roiScale === 'log' ? ' (log)' : ''} →
@@ -128,45 +153,23 @@ export const RiskReturnMap = ({ frames, options, width, height, replaceVariables
           <g className={styles.quadrant}>
             <line data-testid={TEST_IDS.quadrantX} x1={quadrant.x} x2={quadrant.x} y1={top} y2={bottom} />
             <line data-testid={TEST_IDS.quadrantY} x1={left} x2={right} y1={quadrant.y} y2={quadrant.y} />
-            <text x={left + 4} y={top + 12}>low risk · high return</text>
+            <text x={left + 4} y={top + 12}>
+              low risk · high return
+            </text>
             <text x={right - 4} y={bottom - 6} textAnchor="end">
               high risk · low return
             </text>
           </g>
         )}
         <g onMouseOver={onPointer} onMouseLeave={() => setHover(null)}>
-          {bubbles.map((b, i) => {
-            const circle = (
-              <circle
-                key={b.coin.coinId}
-                data-testid={TEST_IDS.point}
-                data-coin={b.coin.coinId}
-                data-index={i}
-                cx={b.cx}
-                cy={b.cy}
-                r={b.r}
-                fill={changeColor(theme, b.coin.change24hPct)}
-                className={styles.bubble}
-              />
-            );
-            const href = detailHref(b.coin, options.detailUrl, replaceVariables);
-            return href ? (
-              <a key={b.coin.coinId} href={href} aria-label={`Open ${b.coin.coinId}`}>
-                {circle}
-              </a>
-            ) : (
-              circle
-            );
-          })}
+          <BubbleLayer bubbles={bubbles} linkOf={linkOf} />
         </g>
         <g className={styles.pointLabels}>
-          {bubbles
-            .filter((b) => labelled.has(b.coin.coinId))
-            .map((b) => (
-              <text key={b.coin.coinId} data-testid={TEST_IDS.pointLabel} x={b.cx + b.r + 2} y={b.cy + 4}>
-                {coinLabel(b.coin)}
-              </text>
-            ))}
+          {labels.map((l) => (
+            <text key={l.id} data-testid={TEST_IDS.pointLabel} x={l.x} y={l.y + 12}>
+              {coinLabel(bubbles.find((b) => b.coin.coinId === l.id)!.coin)}
+            </text>
+          ))}
         </g>
       </svg>
       {hovered && (
@@ -185,6 +188,48 @@ export const RiskReturnMap = ({ frames, options, width, height, replaceVariables
   );
 };
 
+/** The bubbles, memoised so that hovering (tooltip state) does not re-render a thousand circles. */
+const BubbleLayer = React.memo(function BubbleLayer({
+  bubbles,
+  linkOf,
+}: {
+  bubbles: Bubble[];
+  linkOf: (coin: PlacedCoin) => string | undefined;
+}) {
+  const theme = useTheme2();
+  const styles = useStyles2(getStyles);
+  return (
+    <>
+      {bubbles.map((b, i) => {
+        const paint = changePaint(theme, b.coin.change24hPct);
+        const circle = (
+          <circle
+            key={b.coin.coinId}
+            data-testid={TEST_IDS.point}
+            data-coin={b.coin.coinId}
+            data-index={i}
+            data-outlier={b.outlier || undefined}
+            cx={b.cx}
+            cy={b.cy}
+            r={b.r}
+            fill={paint.fill}
+            fillOpacity={paint.opacity}
+            className={b.outlier ? cx(styles.bubble, styles.outlier) : styles.bubble}
+          />
+        );
+        const href = linkOf(b.coin);
+        return href ? (
+          <a key={b.coin.coinId} href={href} aria-label={`Open ${b.coin.coinId}`}>
+            {circle}
+          </a>
+        ) : (
+          circle
+        );
+      })}
+    </>
+  );
+});
+
 type Fmt = Record<'volatility' | 'roi' | 'marketCap' | 'change24hPct' | 'price', (v: number | undefined) => string>;
 
 const Tooltip = ({ coin, fmt, style }: { coin: PlacedCoin; fmt: Fmt; style: React.CSSProperties }) => {
@@ -194,9 +239,11 @@ const Tooltip = ({ coin, fmt, style }: { coin: PlacedCoin; fmt: Fmt; style: Reac
     ['ROI', fmt.roi(coin.roi)],
     ['Market cap', fmt.marketCap(coin.marketCap)],
     ['24h change', fmt.change24hPct(coin.change24hPct)],
-    ['Start price', fmt.price(coin.startPrice)],
-    ['End price', fmt.price(coin.endPrice)],
   ];
+  // Prices are only known for some inputs (start/end columns or a price series); omit them otherwise.
+  if (coin.startPrice !== undefined || coin.endPrice !== undefined) {
+    rows.push(['Start price', fmt.price(coin.startPrice)], ['End price', fmt.price(coin.endPrice)]);
+  }
   return (
     <div className={styles.tooltip} style={style} data-testid={TEST_IDS.tooltip}>
       <div className={styles.tooltipTitle}>
@@ -228,6 +275,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     color: theme.colors.text.secondary,
     overflow: 'hidden',
     whiteSpace: 'nowrap',
+    paddingLeft: theme.spacing(0.5),
   }),
   swatch: css({ display: 'inline-block', width: 10, height: 10, borderRadius: theme.shape.radius.circle }),
   svg: css({ display: 'block', overflow: 'hidden' }),
@@ -246,7 +294,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
     cursor: 'pointer',
     '&:hover': { stroke: theme.colors.text.primary, strokeWidth: 1.5 },
   }),
-  pointLabels: css({ fontSize: theme.typography.bodySmall.fontSize, fill: theme.colors.text.primary, pointerEvents: 'none' }),
+  outlier: css({ strokeDasharray: '2 2', stroke: theme.colors.text.secondary, strokeWidth: 1 }),
+  pointLabels: css({
+    fontSize: theme.typography.bodySmall.fontSize,
+    fill: theme.colors.text.primary,
+    pointerEvents: 'none',
+  }),
   tooltip: css({
     position: 'absolute',
     zIndex: theme.zIndex.tooltip,
@@ -264,5 +317,3 @@ const getStyles = (theme: GrafanaTheme2) => ({
   tooltipKey: css({ color: theme.colors.text.secondary, paddingRight: theme.spacing(1) }),
   tooltipHint: css({ marginTop: theme.spacing(0.5), color: theme.colors.text.disabled }),
 });
-
-export { MARGIN };

@@ -49,16 +49,26 @@ export function buildCone(series: Series, percentiles: number[]): Cone {
  * Rolling volatility series from the frames: taken as is when a `volatility` column exists (or a wide frame),
  * computed over `window` points when only `price` is given.
  */
-export function volatilitySeries(frames: DataFrame[] | undefined, window: number): { series: Series[]; issues: Issue[] } {
+export function volatilitySeries(
+  frames: DataFrame[] | undefined,
+  window: number
+): { series: Series[]; issues: Issue[] } {
   const hasColumn = (c: string) => (frames ?? []).some((f) => !!findField(f, c));
   if (!hasColumn(COLUMNS.volatility) && hasColumn(COLUMNS.price)) {
     const prices = parseSeries(frames, COLUMNS.price);
-    const series = prices.series.map((s) => ({ ...s, field: undefined, ...rollingVolatility(s.times, s.values, window) }));
+    const series = prices.series.map((s) => ({
+      ...s,
+      field: undefined,
+      ...rollingVolatility(s.times, s.values, window),
+    }));
     return {
       series: series.filter((s) => s.values.length > 0),
       issues: [
         ...prices.issues,
-        { level: 'info', message: `No \`volatility\` column: computed ${window}-point rolling volatility from \`price\`.` },
+        {
+          level: 'info',
+          message: `No \`volatility\` column: computed ${window}-point rolling volatility from \`price\`.`,
+        },
       ],
     };
   }
@@ -77,9 +87,14 @@ export function buildCones(
   }
   const shown = series.slice(0, Math.max(1, opts.maxSeries));
   const cones = shown.map((s) => buildCone(s, percentiles));
-  const short = cones.filter((c) => c.series.values.length < MIN_CONE_POINTS).map((c) => `${c.series.label} (${c.series.values.length})`);
+  const short = cones
+    .filter((c) => c.series.values.length < MIN_CONE_POINTS)
+    .map((c) => `${c.series.label} (${c.series.values.length})`);
   if (short.length && percentiles.length) {
-    issues.push({ level: 'warning', message: `Too few points for percentile bands (need ${MIN_CONE_POINTS}): ${short.join(', ')}.` });
+    issues.push({
+      level: 'warning',
+      message: `Too few points for percentile bands (need ${MIN_CONE_POINTS}): ${short.join(', ')}.`,
+    });
   }
   const hidden = series.length - shown.length;
   if (hidden > 0) {

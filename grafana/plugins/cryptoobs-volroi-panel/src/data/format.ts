@@ -24,7 +24,12 @@ export function makeFormatter(field: Field | undefined, defaultUnit: string, the
       : getDisplayProcessor({
           field: {
             type: FieldType.number,
-            config: { ...field?.config, unit: field?.config?.unit || defaultUnit, thresholds: undefined, mappings: undefined },
+            config: {
+              ...field?.config,
+              unit: field?.config?.unit || defaultUnit,
+              thresholds: undefined,
+              mappings: undefined,
+            },
           },
           theme,
         });

@@ -315,7 +315,12 @@ function readTableFrame(frame: DataFrame, table: CoinTable): Coin[] {
     if (!coinId) {
       continue;
     }
-    const coin: Coin = { coinId, symbol: toText(symbol?.values[i]), name: toText(name?.values[i]), ref: { frame, rowIndex: i } };
+    const coin: Coin = {
+      coinId,
+      symbol: toText(symbol?.values[i]),
+      name: toText(name?.values[i]),
+      ref: { frame, rowIndex: i },
+    };
     for (const fig of Object.keys(FIGURE_COLUMNS) as Figure[]) {
       const v = toNumber(figureFields[fig]?.values[i]);
       if (v !== undefined) {

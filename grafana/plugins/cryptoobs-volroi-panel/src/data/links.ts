@@ -24,15 +24,17 @@ export function fieldLinkHref(coin: Coin): string | undefined {
   return undefined;
 }
 
-export function detailHref(coin: Coin, template: string, replaceVariables?: InterpolateFunction): string | undefined {
-  const fromField = fieldLinkHref(coin);
-  if (fromField) {
-    return fromField;
-  }
-  if (!template.trim()) {
-    return undefined;
-  }
+/** Link builder for many coins: dashboard variables are replaced once, the coin per call. */
+export function detailLinker(
+  template: string,
+  replaceVariables?: InterpolateFunction
+): (coin: Coin) => string | undefined {
   const shielded = template.split(COIN_TOKEN).join(SHIELD);
-  const replaced = replaceVariables ? replaceVariables(shielded) : shielded;
-  return replaced.split(SHIELD).join(encodeURIComponent(coin.coinId));
+  const parts = (replaceVariables ? replaceVariables(shielded) : shielded).split(SHIELD);
+  const empty = !template.trim();
+  return (coin) => fieldLinkHref(coin) ?? (empty ? undefined : parts.join(encodeURIComponent(coin.coinId)));
+}
+
+export function detailHref(coin: Coin, template: string, replaceVariables?: InterpolateFunction): string | undefined {
+  return detailLinker(template, replaceVariables)(coin);
 }

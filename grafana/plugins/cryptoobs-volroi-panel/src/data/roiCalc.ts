@@ -34,13 +34,17 @@ export function buildRoiRows(table: CoinTable, amount: number): { rows: RoiRow[]
   if (table.coins.length && !table.provided.has('roi')) {
     issues.push({
       level: 'error',
-      message: 'Missing column `roi` (or `start_price` and `end_price`, or a price series): the ROI calculator needs it.',
+      message:
+        'Missing column `roi` (or `start_price` and `end_price`, or a price series): the ROI calculator needs it.',
     });
   }
   const withRoi = table.coins.filter((c) => isNum(c.roi));
   const without = table.coins.length - withRoi.length;
   if (without && table.provided.has('roi')) {
-    issues.push({ level: withRoi.length ? 'warning' : 'error', message: `${without} coins have no ROI and are not ranked.` });
+    issues.push({
+      level: withRoi.length ? 'warning' : 'error',
+      message: `${without} coins have no ROI and are not ranked.`,
+    });
   }
   const rows = withRoi
     .map((coin) => ({ coin, roi: coin.roi!, value: amount * (1 + coin.roi!), gain: amount * coin.roi!, rank: 0 }))

@@ -55,7 +55,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   }
   const step = niceStep(hi - lo, count);
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
     // Round away floating noise like 0.30000000000000004.
     ticks.push(Number(v.toPrecision(12)));
   }
@@ -92,7 +92,7 @@ export function roiTicks(domain: [number, number], scale: 'linear' | 'log', coun
   }
   const inRange = factors.map((f) => f - 1).filter((r) => r >= lo && r <= hi);
   // Thin the 1-2-5 sequence to 1-10-100 when there are too many ticks.
-  return inRange.length > count * 1.5 ? inRange.filter((r) => Number.isInteger(Math.log10(r + 1))) : inRange;
+  return inRange.length > count ? inRange.filter((r) => Number.isInteger(Math.log10(r + 1))) : inRange;
 }
 
 /**
@@ -114,26 +114,34 @@ export function bubbleRadii(caps: Array<number | undefined>, minR: number, maxR:
   });
 }
 
-const TIME_STEPS = [
-  60 * 60 * 1000,
-  6 * 60 * 60 * 1000,
-  MS_PER_DAY,
-  7 * MS_PER_DAY,
-  14 * MS_PER_DAY,
-  30 * MS_PER_DAY,
-  91 * MS_PER_DAY,
-  182 * MS_PER_DAY,
-  365 * MS_PER_DAY,
-];
+const HOUR = 60 * 60 * 1000;
+const TIME_STEPS = [HOUR, 6 * HOUR, MS_PER_DAY, 2 * MS_PER_DAY, 7 * MS_PER_DAY, 14 * MS_PER_DAY];
+const MONTH_STEPS = [1, 3, 6, 12];
+const MS_PER_MONTH = 30.44 * MS_PER_DAY;
 
-/** About `count` time ticks (ms) on whole steps of an hour, day, week, month or more. */
+/**
+ * About `count` time ticks (ms): whole hours/days/weeks (UTC) for short ranges, first days of months,
+ * quarters, half-years or years for long ones.
+ */
 export function timeTicks(from: number, to: number, count = 5): number[] {
   if (!isNum(from) || !isNum(to) || to <= from) {
     return [];
   }
-  const step = TIME_STEPS.find((s) => (to - from) / s <= count) ?? TIME_STEPS[TIME_STEPS.length - 1];
+  const step = TIME_STEPS.find((s) => (to - from) / s <= count);
   const ticks: number[] = [];
-  for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
+  if (step) {
+    for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
+      ticks.push(t);
+    }
+    return ticks;
+  }
+  const months = MONTH_STEPS.find((m) => (to - from) / (m * MS_PER_MONTH) <= count) ?? 12;
+  const start = new Date(from);
+  const y = start.getUTCFullYear();
+  // First month boundary at or after `from` that is a multiple of the step (Jan, Apr, Jul, Oct for quarters).
+  let m =
+    Math.ceil((start.getUTCMonth() + (start.getTime() > Date.UTC(y, start.getUTCMonth()) ? 1 : 0)) / months) * months;
+  for (let t = Date.UTC(y, m); t <= to; m += months, t = Date.UTC(y, m)) {
     ticks.push(t);
   }
   return ticks;
