@@ -307,6 +307,14 @@ for (const mode of modes) {
           stale.snapshot_age_seconds > 1200 && stale.is_stale,
           `stale data: ${JSON.stringify(stale)}`,
         );
+        // No snapshot at all (the collector never wrote one): the stale-data rule must fire, not see NoData.
+        await sql`DELETE FROM market_snapshots`;
+        const staleRule = alertQueries(await loadProvisioning()).filter((q) => q.ruleUid === "stale-data");
+        const [age, limit] = await Promise.all(
+          staleRule.map(async (q) => Object.values((await reader.unsafe(q.rawSql))[0] ?? {})[1] as number),
+        );
+        assert.equal(staleRule.length, 2);
+        assert.ok(age! > limit!, `never-collected data must alert: age ${age}, limit ${limit}`);
 
         // Collector errors: the failed cycles of the last hour (seeded: every 37th cycle) per kind.
         const errors = await reader<{ kind: string; failed_runs: number }[]>`

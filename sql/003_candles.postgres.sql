@@ -42,6 +42,9 @@ BEGIN
   IF p_from IS NULL OR p_to IS NULL OR p_from > p_to THEN
     RAISE EXCEPTION 'refresh_candles: invalid range [%, %]', p_from, p_to;
   END IF;
+  -- Overlapping refreshes (a cycle during a backfill) would each delete what the other has not yet
+  -- committed and then collide on the primary key: one refresh at a time.
+  PERFORM pg_advisory_xact_lock(hashtext('internal.refresh_candles'));
 
   DELETE FROM candles_1h
   WHERE bucket >= h_from AND bucket < h_to AND (p_coins IS NULL OR coin_id = ANY (p_coins));

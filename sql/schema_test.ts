@@ -159,11 +159,10 @@ for (const mode of modes) {
       assert.equal(hourly.length, groups.size);
       for (const row of hourly) {
         const bucket = Date.parse(String(row.bucket).replace(" ", "T").replace(/\+00$/, "Z"));
-        const group = groups.get(`${row.coin_id}|${bucket}`)!.sort((a, b) =>
-          a.time.getTime() - b.time.getTime()
-        );
-        const prices = group.map((g) => g.price);
+        const group = groups.get(`${row.coin_id}|${bucket}`);
         assert.ok(group, `unexpected bucket ${row.coin_id} ${row.bucket}`);
+        group.sort((a, b) => a.time.getTime() - b.time.getTime());
+        const prices = group.map((g) => g.price);
         assert.equal(row.open, prices[0]);
         assert.equal(row.close, prices.at(-1));
         assert.equal(row.high, Math.max(...prices));

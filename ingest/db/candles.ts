@@ -4,15 +4,27 @@ import type { StorageMode } from "./migrate.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** Session advisory lock serializing our own refreshes (the same key as internal.refresh_candles). */
+const REFRESH_LOCK = "internal.refresh_candles";
+const AGGREGATES = [
+  { view: "candles_1h", bucket: HOUR_MS, endOffset: HOUR_MS },
+  { view: "candles_1d", bucket: DAY_MS, endOffset: DAY_MS },
+] as const;
 
 /**
  * Refresh the candle buckets overlapping [from, to] after rows in that range were written.
  *
  * Plain PostgreSQL: re-aggregate exactly those buckets (for `coins` only, when given).
+ *
  * TimescaleDB: buckets newer than the aggregates' watermark are computed at query time (real-time
  * aggregation), and the policies refresh the recent past; a write older than that (backfill, gap
  * repair) needs an explicit refresh, which TimescaleDB only allows outside a transaction and only for
  * whole buckets, so the window is widened to bucket boundaries and stops before the hot bucket.
+ * A refresh recomputes its buckets for ALL coins from the raw rows: where the retention policy has
+ * already dropped raw chunks, that would erase the other coins' candles, so the window never reaches
+ * behind the retention horizon (plus one bucket of margin, as chunks are dropped whole).
+ * TimescaleDB rejects overlapping refreshes ("due to a concurrent refresh"): ours take turns through a
+ * session advisory lock, and one that meets a refresh policy's job waits and tries again.
  */
 export async function refreshCandles(
   sql: Sql,
@@ -25,22 +37,37 @@ export async function refreshCandles(
     await sql`SELECT internal.refresh_candles(${from}, ${to}, ${coins ? [...coins] : null}::text[])`;
     return;
   }
+  const [horizon] = await sql<{ ms: number | null }[]>`
+    SELECT (extract(epoch FROM now() - value::interval) * 1000)::float8 AS ms
+    FROM internal.settings WHERE key = 'raw_retention'`;
   const now = Date.now();
-  for (
-    const [view, size, endOffset] of [["candles_1h", HOUR_MS, HOUR_MS], [
-      "candles_1d",
-      DAY_MS,
-      DAY_MS,
-    ]] as const
-  ) {
-    const start = Math.floor(from.getTime() / size) * size;
-    const end = Math.min(
-      Math.ceil((to.getTime() + 1) / size) * size,
-      Math.floor((now - endOffset) / size) * size,
-    );
-    if (end <= start) continue; // all in the real-time part
-    await sql`CALL refresh_continuous_aggregate(${view}::regclass, ${new Date(
-      start,
-    )}::timestamptz, ${new Date(end)}::timestamptz)`;
+  const conn = await sql.reserve();
+  try {
+    await conn`SELECT pg_advisory_lock(hashtext(${REFRESH_LOCK}))`;
+    for (const { view, bucket, endOffset } of AGGREGATES) {
+      const oldestSafe = horizon?.ms == null ? -Infinity : Math.ceil(horizon.ms / bucket) * bucket + bucket;
+      const start = Math.max(Math.floor(from.getTime() / bucket) * bucket, oldestSafe);
+      const end = Math.min(
+        Math.ceil((to.getTime() + 1) / bucket) * bucket,
+        Math.floor((now - endOffset) / bucket) * bucket,
+      );
+      if (end <= start) continue; // all in the real-time part, or all behind the retention horizon
+      for (let attempt = 1;; attempt++) {
+        try {
+          await conn`CALL refresh_continuous_aggregate(${view}::regclass, ${new Date(
+            start,
+          )}::timestamptz, ${new Date(end)}::timestamptz)`;
+          break;
+        } catch (error) {
+          if (attempt >= 20 || !(error instanceof Error) || !/concurrent refresh/.test(error.message)) {
+            throw error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      }
+    }
+  } finally {
+    await conn`SELECT pg_advisory_unlock(hashtext(${REFRESH_LOCK}))`.catch(() => {});
+    conn.release();
   }
 }

@@ -69,7 +69,8 @@ export async function loadMigrations(mode: StorageMode, dir: URL = SQL_DIR): Pro
       throw new MigrationError(`sql/${id}: needs both ${id}.timescaledb.sql and ${id}.postgres.sql`);
     }
     const file = slot.common ?? slot.variants.get(mode)!;
-    const text = await Deno.readTextFile(new URL(file, dir));
+    // Line endings normalized: a Windows checkout (CRLF) must not look like an edited migration.
+    const text = (await Deno.readTextFile(new URL(file, dir))).replaceAll("\r\n", "\n");
     migrations.push({
       id,
       file,
@@ -107,8 +108,9 @@ export async function detectMode(
   } catch (error) {
     extensionError = error instanceof Error ? error.message : String(error);
   }
-  const [state] = await sql<{ installed: boolean; license: string | null }[]>`
+  const [state] = await sql<{ installed: boolean; available: boolean; license: string | null }[]>`
     SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS installed,
+           EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS available,
            current_setting('timescaledb.license', true) AS license`;
   const usable = state!.installed && state!.license === "timescale";
   const why = usable
@@ -117,6 +119,9 @@ export async function detectMode(
     ? `timescaledb is installed with license '${
       state!.license
     }': continuous aggregates and policies need 'timescale'`
+    : state!.available
+    ? `timescaledb is available on the server but this role could not create it (${extensionError}): ` +
+      "have a superuser run CREATE EXTENSION timescaledb in this database before the first migration"
     : `timescaledb extension not available (${extensionError || "not installed"})`;
   if (requested === "timescaledb" && !usable) {
     throw new MigrationError(`STORAGE_MODE=timescaledb but ${why}`);
