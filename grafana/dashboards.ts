@@ -704,7 +704,9 @@ function coinDetail(): JsonObject {
         {
           type: "candlestick",
           title: "Price and volume",
-          description: "Hourly candles for ranges up to 7 days, daily beyond.",
+          description:
+            "Hourly candles for ranges up to 7 days, daily beyond. Volume is CoinGecko's rolling 24h volume at " +
+            "each candle's close (not the volume traded within the candle).",
           w: 24,
           h: 11,
           targets: [series(sql(`
@@ -716,6 +718,7 @@ FROM c
 ORDER BY bucket`))],
           fieldConfig: fieldDefaults({ unit: "currencyUSD", custom: { fillOpacity: 0 } }, [
             unit("volume", "short"),
+            byName("volume", [prop("displayName", "24h volume (rolling)")]),
           ]),
           options: {
             mode: "candles+volume",
