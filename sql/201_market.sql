@@ -2,7 +2,7 @@
 -- Plain PostgreSQL only (identical in both storage modes): the objects read candles_1h/candles_1d, which
 -- are tables in one mode and continuous aggregates in the other, with the same columns.
 --
--- Conventions of every analytics object (docs/sql-guide.md has the full guide):
+-- Conventions of every analytics object (README.md, "SQL guide", has the full guide):
 -- * Day and hour arithmetic uses hours ('24 hours', not '1 day'), so results do not depend on the session
 --   time zone (timestamptz +/- '1 day' follows daylight-saving changes of the session's zone).
 -- * "Price at t" (returns, ROI) = close of the last hourly candle whose observations all lie at or before t.

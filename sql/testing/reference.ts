@@ -1,6 +1,6 @@
 /**
  * Reference implementation of the analytics SQL surface (sql/2xx_*.sql), for tests only: plain
- * computations in TypeScript from the raw snapshot rows, following the definitions of docs/sql-guide.md
+ * computations in TypeScript from the raw snapshot rows, following the definitions of the README's SQL guide
  * and sharing no code or query with the SQL. Candles are rebuilt here from the raw rows too.
  */
 
