@@ -15,18 +15,13 @@ import type { Sql } from "../ingest/db/connect.ts";
 import { refreshCandles } from "../ingest/db/candles.ts";
 import type { StorageMode } from "../ingest/db/migrate.ts";
 import { historyCoinIds, historyCoinList, loadHistory } from "../ingest/testing/history.ts";
+import type { RangeRow } from "../ingest/collector/writer.ts";
 
 const RECORDINGS = new URL("../../shared/coingecko/", import.meta.url);
 const LAST_DAY = Date.UTC(2021, 4, 15); // 2021-05-15, the day of the bitcoin recordings
 const COIN_COUNT = 20;
 
-interface Snapshot {
-  time: Date;
-  coin_id: string;
-  vs_currency: string;
-  price: number;
-  market_cap: number | null;
-  total_volume: number | null;
+interface Snapshot extends RangeRow {
   source: "markets" | "range";
   market_cap_rank?: number | null;
 }

@@ -12,7 +12,7 @@ import { migrate, type ModeSetting } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { type Config, ConfigError, describeConfig, loadConfig } from "./config.ts";
 import { CoinGeckoClient } from "./coingecko/client.ts";
-import { runCycle } from "./collector/cycle.ts";
+import { cycleLogFields, runCycle } from "./collector/cycle.ts";
 import { BackfillError, planBackfill, runBackfill } from "./collector/backfill.ts";
 import { Service } from "./service/service.ts";
 
@@ -49,14 +49,7 @@ async function once(config: Config, log: Logger): Promise<number> {
   try {
     const { mode } = await migrate(sql, { mode: config.storageMode });
     const result = await runCycle({ sql, mode, client: clientFor(config, log), settings: config, log });
-    const fields = {
-      run_id: result.runId,
-      status: result.status,
-      rows_written: result.rowsWritten,
-      rows_rejected: result.rowsRejected,
-      duration_ms: result.durationMs,
-      api_calls: result.calls,
-    };
+    const fields = cycleLogFields(result);
     if (result.status === "ok") {
       log.info("cycle done", fields);
       return 0;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import type { Sql } from "../ingest/db/connect.ts";
 import { refreshCandles } from "../ingest/db/candles.ts";
+import type { RangeRow } from "../ingest/collector/writer.ts";
 import type { StorageMode } from "../ingest/db/migrate.ts";
 import { storageModes, withTestDatabase } from "../ingest/testing/db.ts";
 import { historyCoinList, loadHistory } from "../ingest/testing/history.ts";
@@ -12,14 +13,8 @@ import { historyCoinList, loadHistory } from "../ingest/testing/history.ts";
 const modes = await storageModes();
 const RECORDINGS = new URL("../../shared/coingecko/", import.meta.url);
 
-interface Snapshot {
-  time: Date;
-  coin_id: string;
-  vs_currency: string;
-  price: number;
-  market_cap: number | null;
-  total_volume: number | null;
-}
+/** A raw row with the columns these tests write (the writer's backfill row). */
+type Snapshot = RangeRow;
 
 /** Real rows: daily 2021 history of 25 coins, plus the recorded hourly week of bitcoin and ethereum. */
 async function realSnapshots(): Promise<Snapshot[]> {

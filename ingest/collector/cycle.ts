@@ -55,6 +55,18 @@ export interface CycleResult {
 }
 
 /** What a cycle fetched and validated, before writing. */
+/** The fields every log line about a finished cycle carries (the CLI's and the service's alike). */
+export function cycleLogFields(result: CycleResult): Record<string, unknown> {
+  return {
+    run_id: result.runId,
+    status: result.status,
+    rows_written: result.rowsWritten,
+    rows_rejected: result.rowsRejected,
+    duration_ms: result.durationMs,
+    api_calls: result.calls,
+  };
+}
+
 export interface Collected {
   coins: CoinRow[];
   snapshots: SnapshotRow[];

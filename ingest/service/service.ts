@@ -13,7 +13,7 @@ import { migrate, type StorageMode } from "../db/migrate.ts";
 import type { Logger } from "../log.ts";
 import type { Config } from "../config.ts";
 import { CoinGeckoClient } from "../coingecko/client.ts";
-import { runCycle } from "../collector/cycle.ts";
+import { cycleLogFields, runCycle } from "../collector/cycle.ts";
 import { spareCalls } from "../collector/allowance.ts";
 import { firstStartDue, openJobs, planBackfill, runBackfill } from "../collector/backfill.ts";
 import { repairGaps } from "../collector/gaps.ts";
@@ -254,15 +254,7 @@ export class Service {
     this.metrics.cycleDuration.observe(result.durationMs / 1000);
     this.metrics.rowsWritten.add({ kind: "cycle" }, result.rowsWritten);
     this.metrics.rowsRejected.add({ kind: "cycle" }, result.rowsRejected);
-    const fields = {
-      reason,
-      run_id: result.runId,
-      status: result.status,
-      rows_written: result.rowsWritten,
-      rows_rejected: result.rowsRejected,
-      duration_ms: result.durationMs,
-      api_calls: result.calls,
-    };
+    const fields = { reason, ...cycleLogFields(result) };
     if (result.status === "failed") {
       this.metrics.up.set({}, result.runId === null ? 0 : 1);
       this.#log.error("cycle failed", { ...fields, error: result.error });
