@@ -51,7 +51,8 @@ async function realSnapshots(): Promise<Snapshot[]> {
   return rows;
 }
 
-async function load(sql: Sql, mode: StorageMode, rows: Snapshot[]): Promise<void> {
+/** Insert the rows (and their coins) without touching the candles. */
+async function insert(sql: Sql, rows: Snapshot[]): Promise<void> {
   const ids = [...new Set(rows.map((r) => r.coin_id))];
   await sql`INSERT INTO coins ${sql(ids.map((id) => ({ id, symbol: id.slice(0, 4), name: id })))}`;
   for (let i = 0; i < rows.length; i += 2000) {
@@ -59,6 +60,10 @@ async function load(sql: Sql, mode: StorageMode, rows: Snapshot[]): Promise<void
       sql(rows.slice(i, i + 2000), "time", "coin_id", "vs_currency", "price", "market_cap", "total_volume")
     }`;
   }
+}
+
+/** Refresh the candles over the rows' whole time range, as the collector does after a write. */
+async function refresh(sql: Sql, mode: StorageMode, rows: Snapshot[]): Promise<void> {
   const times = rows.map((r) => r.time.getTime());
   await refreshCandles(sql, mode, new Date(Math.min(...times)), new Date(Math.max(...times)));
 }
@@ -142,7 +147,8 @@ for (const mode of modes) {
   Deno.test(`candles (${mode}): equal an independent computation from the raw rows`, async () => {
     const rows = await realSnapshots();
     await withTestDatabase(mode, async ({ sql }) => {
-      await load(sql, mode, rows);
+      await insert(sql, rows);
+      await refresh(sql, mode, rows);
       // Independent hourly candles in TypeScript.
       const groups = new Map<string, Snapshot[]>();
       for (const r of rows) {
@@ -194,25 +200,10 @@ if (modes.includes("timescaledb")) {
     > = {};
     for (const mode of ["postgres", "timescaledb"] as const) {
       await withTestDatabase(mode, async ({ sql }) => {
-        const ids = [...new Set(rows.map((r) => r.coin_id))];
-        await sql`INSERT INTO coins ${sql(ids.map((id) => ({ id, symbol: id.slice(0, 4), name: id })))}`;
-        for (let i = 0; i < rows.length; i += 2000) {
-          await sql`INSERT INTO market_snapshots ${
-            sql(
-              rows.slice(i, i + 2000),
-              "time",
-              "coin_id",
-              "vs_currency",
-              "price",
-              "market_cap",
-              "total_volume",
-            )
-          }`;
-        }
+        await insert(sql, rows);
         // TimescaleDB before any refresh: everything comes from real-time aggregation.
         const realtime = mode === "timescaledb" ? await candles(sql, "candles_1d") : undefined;
-        const times = rows.map((r) => r.time.getTime());
-        await refreshCandles(sql, mode, new Date(Math.min(...times)), new Date(Math.max(...times)));
+        await refresh(sql, mode, rows);
         result[mode] = {
           hourly: await candles(sql, "candles_1h"),
           daily: await candles(sql, "candles_1d"),
