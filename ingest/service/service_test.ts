@@ -90,7 +90,8 @@ Deno.test("deno task start: migrates, collects, backfills, serves /healthz /read
       try {
         const { port } = await service.waitFor(/"http listening"/);
         await service.waitFor(/"cycle done"/);
-        await service.waitFor(/"backfill progress"/);
+        // Under load the first-start backfill may take more than one housekeeping slot: wait for its end.
+        await service.waitFor(/"backfill progress".*"finished":true/, 150_000);
         const base = `http://127.0.0.1:${port}`;
         assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: "ok" });
         const ready = await fetch(`${base}/readyz`);
@@ -164,10 +165,17 @@ Deno.test("two instances: only the lock holder writes; the other takes over when
         await second.waitFor(/"schedule started"/);
         await new Promise((r) => setTimeout(r, 6_000)); // more than a standby's lock poll
         assert(!second.lines.some((l) => l.includes("writer lock acquired")), "the standby took the lock");
+        // Only the lock holder writes: the standby ran no cycle (the holder may have run another one if a
+        // minute boundary passed meanwhile).
+        assert(!second.lines.some((l) => /"cycle (done|failed)"/.test(l)), "the standby ran a cycle");
         const [cycles] = await sql<
           { n: number }[]
         >`SELECT count(*)::int AS n FROM ingest_runs WHERE kind = 'cycle'`;
-        assert.equal(cycles!.n, 1);
+        const firstCycles = first.lines.filter((l) => /"cycle (done|failed)"/.test(l)).length;
+        assert.ok(
+          cycles!.n >= 1 && cycles!.n <= firstCycles + 1,
+          `${cycles!.n} cycles, ${firstCycles} by the holder`,
+        );
         const port = (await second.waitFor(/"http listening"/)).port;
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         assert.match(metrics, /^observatory_leader 0$/m);
