@@ -1,11 +1,16 @@
 /**
  * Migration runner: applies the files of `sql/` in order, once each, in the storage mode detected for
- * the database, recording each with its checksum.
+ * the database, recording each with its checksum; then the analytics surface of `sql/analytics/`.
  *
  * File names: `NNN_name.sql` applies in both modes; `NNN_name.timescaledb.sql` / `NNN_name.postgres.sql`
  * are the two variants of one migration (a migration id has either one common file or both variants).
  * A file whose first line is `-- migrate:no-transaction` runs outside a transaction (for statements
- * TimescaleDB forbids in one, such as refreshing a continuous aggregate).
+ * TimescaleDB forbids in one, such as refreshing a continuous aggregate); it holds one statement.
+ *
+ * `sql/analytics/NN_name.sql` hold the views and functions of the analytics surface (no tables: they hold
+ * no data). They are code, edited in place: whenever their combined checksum changes (or numbered migrations
+ * ran), the whole set is replaced in one transaction (the objects it created last time are dropped, the files run in order, and
+ * the objects they create are recorded), so one definition of each object lives in one file.
  */
 import type { Sql } from "./connect.ts";
 
@@ -24,7 +29,14 @@ export interface Migration {
 
 export interface MigrateResult {
   mode: StorageMode;
+  /** Files applied, with `analytics/` when the analytics surface was (re)created. */
   applied: string[];
+}
+
+/** The analytics surface: the files of `sql/analytics/`, in order, and their combined checksum. */
+export interface AnalyticsSurface {
+  files: { file: string; sql: string }[];
+  checksum: string;
 }
 
 export class MigrationError extends Error {
@@ -34,6 +46,9 @@ export class MigrationError extends Error {
 /** Fixed advisory-lock key ("obs-mig" in ASCII) so two instances never migrate at once. */
 const MIGRATION_LOCK_KEY = 0x6f62732d6d6967n;
 const FILE_PATTERN = /^(\d{3}_[a-z0-9_]+?)(?:\.(timescaledb|postgres))?\.sql$/;
+const ANALYTICS_PATTERN = /^\d{2}_[a-z0-9_]+\.sql$/;
+/** Marker of the analytics surface in MigrateResult.applied. */
+export const ANALYTICS = "analytics/";
 
 export const SQL_DIR = new URL("../../sql/", import.meta.url);
 
@@ -80,6 +95,108 @@ export async function loadMigrations(mode: StorageMode, dir: URL = SQL_DIR): Pro
     });
   }
   return migrations;
+}
+
+/** The analytics surface in `dir`/analytics/ (none when the folder does not exist). */
+export async function loadAnalytics(dir: URL = SQL_DIR): Promise<AnalyticsSurface> {
+  const folder = new URL(ANALYTICS, dir);
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      if (!entry.isFile) continue;
+      if (!ANALYTICS_PATTERN.test(entry.name)) {
+        throw new MigrationError(`sql/${ANALYTICS}${entry.name}: name must be NN_name.sql`);
+      }
+      names.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { files: [], checksum: await sha256("") };
+    throw error;
+  }
+  const files = [];
+  for (const name of names.sort()) {
+    files.push({
+      file: name,
+      sql: (await Deno.readTextFile(new URL(name, folder))).replaceAll("\r\n", "\n"),
+    });
+  }
+  return { files, checksum: await sha256(files.map((f) => `${f.file}\0${f.sql}`).join("\0")) };
+}
+
+/** A database error on one line, with its detail (which objects depend on one being dropped, say). */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const detail = (error as { detail?: string }).detail;
+  return detail ? `${message} (${detail.replaceAll("\n", "; ")})` : message;
+}
+
+/** Objects of schema public, with the kind DROP needs and an identity DROP accepts. */
+const PUBLIC_OBJECTS = `
+  SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' ELSE 'RELATION' END AS kind, c.oid::regclass::text AS identity
+  FROM pg_class c
+  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind <> 'c'
+  UNION ALL
+  SELECT CASE p.prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+    p.oid::regprocedure::text
+  FROM pg_proc p
+  WHERE p.pronamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'TYPE', t.oid::regtype::text
+  FROM pg_type t
+  WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('c', 'e', 'd')
+    AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')`;
+
+/** Dependents first: views, then aggregates (they use functions), functions, and types last. */
+const DROP_ORDER = ["VIEW", "AGGREGATE", "FUNCTION", "PROCEDURE", "TYPE"];
+
+/**
+ * Replace the analytics surface when its files changed, or after numbered migrations (which may have
+ * dropped a view of it to change a table it reads): drop what the previous version created, run the
+ * files, record what they created. One transaction: readers see the old surface or the new one. Objects
+ * of users that depend on the surface are not dropped: the replacement then fails, naming them.
+ */
+async function applyAnalytics(conn: Sql, surface: AnalyticsSurface, migrated: boolean): Promise<boolean> {
+  const [state] = await conn<{ checksum: string }[]>`SELECT checksum FROM internal.analytics_surface`;
+  if (!migrated && state?.checksum === surface.checksum) return false;
+  let current = "";
+  try {
+    await conn.unsafe("BEGIN");
+    const previous = await conn<{ kind: string; identity: string }[]>`
+      SELECT kind, identity FROM internal.analytics_objects`;
+    current = "(dropping the previous version)";
+    for (const kind of DROP_ORDER) {
+      const names = previous.filter((o) => o.kind === kind).map((o) => o.identity);
+      if (names.length) await conn.unsafe(`DROP ${kind} IF EXISTS ${names.join(", ")}`);
+    }
+    const before = new Set(
+      (await conn.unsafe(PUBLIC_OBJECTS) as unknown as { identity: string }[]).map((o) => o.identity),
+    );
+    for (const { file, sql } of surface.files) {
+      current = file;
+      await conn.unsafe(sql).simple();
+    }
+    current = "(recording the objects created)";
+    const created = (await conn.unsafe(PUBLIC_OBJECTS) as unknown as { kind: string; identity: string }[])
+      .filter((o) => !before.has(o.identity));
+    const stored = created.find((o) => o.kind === "RELATION");
+    if (stored) {
+      throw new MigrationError(
+        `creates ${stored.identity}, which is not a view: tables and indexes belong in a numbered migration`,
+      );
+    }
+    await conn`DELETE FROM internal.analytics_objects`;
+    if (created.length) {
+      await conn`INSERT INTO internal.analytics_objects ${conn(created, "kind", "identity")}`;
+    }
+    await conn`
+      INSERT INTO internal.analytics_surface (singleton, checksum) VALUES (true, ${surface.checksum})
+      ON CONFLICT (singleton) DO UPDATE SET checksum = excluded.checksum, applied_at = now()`;
+    await conn.unsafe("COMMIT");
+    return true;
+  } catch (error) {
+    await conn.unsafe("ROLLBACK").catch(() => {});
+    throw new MigrationError(`sql/${ANALYTICS}${current} failed: ${describe(error)}`);
+  }
 }
 
 /**
@@ -160,6 +277,16 @@ export async function migrate(
           checksum text NOT NULL,
           applied_at timestamptz NOT NULL DEFAULT now()
         );
+        CREATE TABLE IF NOT EXISTS internal.analytics_surface (
+          singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+          checksum text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE IF NOT EXISTS internal.analytics_objects (
+          kind text NOT NULL,
+          identity text NOT NULL,
+          PRIMARY KEY (kind, identity)
+        );
         RESET client_min_messages;`).simple();
       const [self] = await conn<{ may: boolean }[]>`
         SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user`;
@@ -195,16 +322,25 @@ export async function migrate(
             migration.file.replaceAll("'", "''")
           }', '${migration.checksum}');`;
         try {
-          // One simple-protocol round trip; an explicit transaction block unless the file opts out.
-          const body = `${migration.sql}\n;\n${record}`;
-          await conn.unsafe(migration.transactional ? `BEGIN;\n${body}\nCOMMIT;` : body).simple();
+          if (migration.transactional) {
+            // One simple-protocol round trip in an explicit transaction block.
+            await conn.unsafe(`BEGIN;\n${migration.sql}\n;\n${record}\nCOMMIT;`).simple();
+          } else {
+            // Alone, or PostgreSQL runs the statements of one query string in an implicit transaction.
+            await conn.unsafe(migration.sql).simple();
+            await conn.unsafe(record);
+          }
         } catch (error) {
           if (migration.transactional) await conn.unsafe("ROLLBACK").catch(() => {});
-          const message = error instanceof Error ? error.message : String(error);
-          throw new MigrationError(`sql/${migration.file} failed: ${message}`);
+          throw new MigrationError(`sql/${migration.file} failed: ${describe(error)}`);
         }
         applied.push(migration.file);
         log("migration applied", { file: migration.file });
+      }
+      const surface = await loadAnalytics(options.dir);
+      if (await applyAnalytics(conn as unknown as Sql, surface, applied.length > 0)) {
+        applied.push(ANALYTICS);
+        log("analytics surface applied", { dir: `sql/${ANALYTICS}` });
       }
       return { mode, applied };
     } finally {

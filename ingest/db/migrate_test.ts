@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect } from "./connect.ts";
-import { loadMigrations, migrate, SQL_DIR } from "./migrate.ts";
+import { ANALYTICS, loadMigrations, migrate, SQL_DIR } from "./migrate.ts";
 import { COLLECTOR_ROLE, storageModes, withTestDatabase } from "../testing/db.ts";
 
 const modes = await storageModes();
@@ -52,16 +52,18 @@ if (modes.includes("timescaledb")) {
       const caggs =
         await sql`SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates
         ORDER BY view_name`;
-      assert.deepEqual(caggs.map((c) => [c.view_name, c.materialized_only]), [["candles_1d", false], [
-        "candles_1h",
-        false,
-      ]]);
+      assert.deepEqual(caggs.map((c) => [c.view_name, c.materialized_only]), [
+        ["candles_1d", false],
+        ["candles_1h", false],
+        ["candles_1w", false],
+        ["candles_4w", false],
+      ]);
       const jobs = await sql<{ proc_name: string; target: string }[]>`
         SELECT proc_name, coalesce(hypertable_name, '') AS target FROM timescaledb_information.jobs
         WHERE proc_schema = '_timescaledb_functions' AND proc_name <> 'policy_job_stat_history_retention'
         ORDER BY proc_name, target`;
       const kinds = jobs.map((j) => j.proc_name);
-      assert.deepEqual(kinds.filter((k) => k === "policy_refresh_continuous_aggregate").length, 2);
+      assert.deepEqual(kinds.filter((k) => k === "policy_refresh_continuous_aggregate").length, 4);
       assert(kinds.includes("policy_compression"), `no columnstore policy: ${kinds.join(", ")}`);
       assert(kinds.includes("policy_retention"), `no retention policy: ${kinds.join(", ")}`);
     });
@@ -126,7 +128,7 @@ Deno.test("migrate: two instances starting together apply each file once", async
     const b = connectAs(COLLECTOR_ROLE);
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-      const expected = (await loadMigrations(ra.mode)).map((m) => m.file);
+      const expected = [...(await loadMigrations(ra.mode)).map((m) => m.file), ANALYTICS];
       assert.deepEqual([...ra.applied, ...rb.applied].sort(), expected.sort());
       assert(ra.applied.length === 0 || rb.applied.length === 0, "both instances applied migrations");
     } finally {
@@ -153,4 +155,105 @@ Deno.test("loadMigrations: a migration id needs one common file or both mode var
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** A migrations folder in a temporary directory: one numbered file and the analytics files given. */
+async function surfaceDir(analytics: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/001_base.sql`, "CREATE TABLE prices (coin text, price float8);");
+  await Deno.mkdir(`${dir}/analytics`);
+  for (const [file, sql] of Object.entries(analytics)) {
+    await Deno.writeTextFile(`${dir}/analytics/${file}`, sql);
+  }
+  return dir;
+}
+
+async function rewriteSurface(dir: string, analytics: Record<string, string>): Promise<void> {
+  await Deno.remove(`${dir}/analytics`, { recursive: true });
+  await Deno.mkdir(`${dir}/analytics`);
+  for (const [file, sql] of Object.entries(analytics)) {
+    await Deno.writeTextFile(`${dir}/analytics/${file}`, sql);
+  }
+}
+
+const exists = async (sql: ReturnType<typeof connect>, name: string) =>
+  (await sql`SELECT to_regclass(${name}) IS NOT NULL OR to_regproc(${name}) IS NOT NULL AS ok`)[0]?.ok;
+
+Deno.test("migrate: the analytics surface is replaced as a whole when its files change, and only then", async () => {
+  await withTestDatabase("postgres", async ({ sql }) => {
+    const dir = await surfaceDir({
+      "10_views.sql": "CREATE VIEW top_prices AS SELECT * FROM prices WHERE price > 1;",
+      "20_functions.sql":
+        "CREATE FUNCTION price_of(p text) RETURNS float8 LANGUAGE sql STABLE AS $$ SELECT price FROM prices WHERE coin = p $$;\n" +
+        "CREATE VIEW top_coins AS SELECT coin FROM top_prices;",
+    });
+    const url = new URL(`file://${dir}/`);
+    try {
+      assert.deepEqual((await migrate(sql, { dir: url })).applied, ["001_base.sql", ANALYTICS]);
+      for (const name of ["top_prices", "top_coins", "price_of"]) assert.ok(await exists(sql, name), name);
+      assert.deepEqual((await migrate(sql, { dir: url })).applied, [], "unchanged files: nothing to do");
+
+      // A numbered migration may drop a view of the surface to change what it reads: the surface follows.
+      await Deno.writeTextFile(
+        `${dir}/002_price_numeric.sql`,
+        "DROP VIEW top_coins, top_prices; ALTER TABLE prices ALTER COLUMN price TYPE numeric;",
+      );
+      assert.deepEqual((await migrate(sql, { dir: url })).applied, ["002_price_numeric.sql", ANALYTICS]);
+      for (const name of ["top_prices", "top_coins"]) assert.ok(await exists(sql, name), name);
+
+      // The next version drops a view and changes a function: what the last version made is gone.
+      await rewriteSurface(dir, {
+        "10_views.sql": "CREATE VIEW top_prices AS SELECT coin, price * 2 AS price FROM prices;",
+        "20_functions.sql":
+          "CREATE FUNCTION price_of(p text, q text) RETURNS float8 LANGUAGE sql STABLE AS $$ SELECT 1::float8 $$;",
+      });
+      assert.deepEqual((await migrate(sql, { dir: url })).applied, [ANALYTICS]);
+      assert.ok(await exists(sql, "top_prices"));
+      assert.ok(!await exists(sql, "top_coins"), "a view the new version no longer has is dropped");
+      const functions =
+        await sql`SELECT oid::regprocedure::text AS f FROM pg_proc WHERE proname = 'price_of'`;
+      assert.deepEqual(functions.map((f) => f.f), ["price_of(text,text)"]);
+      const recorded = await sql`SELECT kind, identity FROM internal.analytics_objects ORDER BY identity`;
+      assert.deepEqual(recorded.map((r) => `${r.kind} ${r.identity}`), [
+        "FUNCTION price_of(text,text)",
+        "VIEW top_prices",
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }, { migrate: false });
+});
+
+Deno.test("migrate: a failing analytics file, a table in one, or a user's view on the surface leave the old surface", async () => {
+  await withTestDatabase("postgres", async ({ sql }) => {
+    const dir = await surfaceDir({ "10_views.sql": "CREATE VIEW top_prices AS SELECT * FROM prices;" });
+    const url = new URL(`file://${dir}/`);
+    try {
+      await migrate(sql, { dir: url });
+      await rewriteSurface(dir, {
+        "10_views.sql": "CREATE VIEW top_prices AS SELECT no_such_column FROM prices;",
+      });
+      await assert.rejects(() => migrate(sql, { dir: url }), {
+        name: "MigrationError",
+        message: /^sql\/analytics\/10_views\.sql failed: column "no_such_column" does not exist/,
+      });
+      await rewriteSurface(dir, { "10_views.sql": "CREATE TABLE cache (x int);" });
+      await assert.rejects(() => migrate(sql, { dir: url }), {
+        name: "MigrationError",
+        message: /creates cache, which is not a view: tables and indexes belong in a numbered migration/,
+      });
+      // A user's own view on the surface: the replacement stops and names it rather than drop it.
+      await sql`CREATE VIEW my_report AS SELECT count(*) FROM top_prices`;
+      await rewriteSurface(dir, { "10_views.sql": "CREATE VIEW top_prices AS SELECT coin FROM prices;" });
+      await assert.rejects(() => migrate(sql, { dir: url }), {
+        name: "MigrationError",
+        message: /cannot drop view top_prices because other objects depend on it \(view my_report depends/,
+      });
+      assert.ok(await exists(sql, "top_prices"), "the old surface is intact");
+      assert.ok(await exists(sql, "my_report"));
+      assert.equal((await sql`SELECT count(*)::int AS n FROM internal.analytics_objects`)[0]?.n, 1);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }, { migrate: false });
 });
