@@ -171,6 +171,42 @@ function historyChecks(data: Dataset): Check[] {
       key: [],
     },
   ];
+  // The per-coin functions the dashboards call for a few coins: the same rows as their views, filtered.
+  const subset = [
+    "bitcoin",
+    "edge-single",
+    "edge-new",
+    "edge-stopped",
+    "edge-gaps",
+    "edge-zero",
+    "no-such-coin",
+  ];
+  const subsetSql = `ARRAY[${subset.map((c) => `'${c}'`).join(", ")}]`;
+  const pick = (rows: Row[], columns: string[]) =>
+    rows.filter((r) => r.vs_currency === "usd" && subset.includes(String(r.coin_id)))
+      .map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
+  checks.push(
+    {
+      label: "latest_snapshots of some coins",
+      query: `SELECT * FROM latest_snapshots('usd', ${subsetSql})`,
+      expected: (m) =>
+        pick(m.latestMarket(), ["coin_id", "vs_currency", "time", "price", "market_cap", "total_volume"]),
+      key: ["coin_id", "vs_currency"],
+    },
+    {
+      label: "latest_price_changes of some coins",
+      query: `SELECT * FROM latest_price_changes('usd', ${subsetSql})`,
+      expected: (m) =>
+        pick(m.priceChanges(), ["coin_id", "vs_currency", "price", "change_24h_pct", "change_7d_pct"]),
+      key: ["coin_id", "vs_currency"],
+    },
+    {
+      label: "latest_volatility of some coins",
+      query: `SELECT * FROM latest_volatility('usd', ${subsetSql})`,
+      expected: (m) => pick(m.volatility(), ["coin_id", "vs_currency", "vol_7d", "vol_30d", "vol_90d"]),
+      key: ["coin_id", "vs_currency"],
+    },
+  );
   for (const window of [24 * HOUR, 7 * DAY, 30 * DAY, 300 * DAY]) {
     const interval = `'${window / HOUR} hours'::interval`;
     checks.push(
@@ -281,6 +317,14 @@ function historyChecks(data: Dataset): Check[] {
         allNull: allColumns(["roi"]),
       },
     );
+    checks.push({
+      label: `dca_results of some coins ${name}`,
+      query: `SELECT * FROM dca_results('usd', ${subsetSql}, 100, '7 days', ${args})`,
+      expected: (m) =>
+        subset.map((c) => ({ coin_id: c, ...m.dcaResult(c, "usd", 100, 7 * DAY, from, to)[0] })),
+      key: ["coin_id"],
+      allNull: ["value", "roi", "average_price"],
+    });
     for (const coin of ["bitcoin", "edge-single", "edge-new", "edge-stopped", "edge-gaps", "edge-zero"]) {
       checks.push(
         {

@@ -70,13 +70,30 @@ async function refresh(sql: Sql, mode: StorageMode, rows: Snapshot[]): Promise<v
 
 type CandleRow = Record<string, string | number | null>;
 
-async function candles(sql: Sql, view: "candles_1h" | "candles_1d"): Promise<CandleRow[]> {
+async function candles(
+  sql: Sql,
+  view: "candles_1h" | "candles_1d" | "candles_1w" | "candles_4w",
+): Promise<CandleRow[]> {
   // Text for times (exact), floats as numbers; samples cast to int so both modes print alike.
+  const stats = view === "candles_1w" || view === "candles_4w"
+    ? `, days, log_returns, log_return_mean, log_return_m2, log_return_downside, first_day::text, first_close,
+       last_day::text, max_close, min_close, max_drawdown, sum_close`
+    : "";
   return await sql.unsafe(`
     SELECT bucket::text, coin_id, vs_currency, open, high, low, close, volume, market_cap, samples::int,
-           sum_price, sum_price_sq, open_time::text, close_time::text
+           sum_price, sum_price_sq, open_time::text, close_time::text${stats}
     FROM ${view} ORDER BY coin_id, vs_currency, bucket`) as unknown as CandleRow[];
 }
+
+/** Columns that are sums, whose floating-point order may differ between the modes. */
+const SUMS = new Set([
+  "sum_price",
+  "sum_price_sq",
+  "log_return_mean",
+  "log_return_m2",
+  "log_return_downside",
+  "sum_close",
+]);
 
 /** Exact equality, except sums whose floating-point order may differ: relative 1e-12. */
 function assertSameCandles(actual: CandleRow[], expected: CandleRow[], label: string): void {
@@ -85,9 +102,9 @@ function assertSameCandles(actual: CandleRow[], expected: CandleRow[], label: st
     const want = expected[i]!;
     for (const [key, value] of Object.entries(want)) {
       const got = row[key];
-      if ((key === "sum_price" || key === "sum_price_sq") && typeof value === "number") {
-        const rel = Math.abs((got as number) - value) / Math.max(Math.abs(value), 1e-300);
-        assert.ok(rel <= 1e-12, `${label} row ${i} ${key}: ${got} vs ${value}`);
+      if (SUMS.has(key) && typeof value === "number") {
+        const diff = Math.abs((got as number) - value);
+        assert.ok(diff <= 1e-12 * Math.abs(value) + 1e-15, `${label} row ${i} ${key}: ${got} vs ${value}`);
       } else {
         assert.deepEqual(got, value, `${label} row ${i} (${want.coin_id} ${want.bucket}) ${key}`);
       }
@@ -114,6 +131,8 @@ for (const mode of modes) {
             "global_snapshots",
             "candles_1h",
             "candles_1d",
+            "candles_1w",
+            "candles_4w",
             "ingest_runs",
           ]
         ) {
@@ -188,15 +207,96 @@ for (const mode of modes) {
       const group = days.get(`bitcoin|${Date.parse("2023-02-15T00:00:00Z") / 86_400_000}`)!;
       assert.equal(btcWeek[0]!.samples, group.length);
       assert.equal(btcWeek[0]!.high, Math.max(...group.map((g) => g.price)));
+
+      // Weekly and 4-week candles: the statistics of their daily closes, computed here from the daily candles.
+      for (const [view, days] of [["candles_1w", 7], ["candles_4w", 28]] as const) {
+        const rows = await candles(sql, view);
+        const periods = new Map<string, CandleRow[]>();
+        for (const d of daily) {
+          const start = periodStart(String(d.bucket), days);
+          const key = `${d.coin_id}|${start}`;
+          periods.set(key, [...periods.get(key) ?? [], d]);
+        }
+        assert.equal(rows.length, periods.size, `${view}: one row per coin and period`);
+        for (const row of rows) {
+          const group = periods.get(`${row.coin_id}|${toMs(String(row.bucket))}`)!;
+          assertCloseStats(row, closeStats(group), `${view} ${row.coin_id} ${row.bucket}`);
+        }
+      }
     });
   });
+}
+
+const DAY_MS = 86_400_000;
+const toMs = (text: string) => Date.parse(text.replace(" ", "T").replace(/\+00$/, "Z"));
+/** Start of the period of `days` days holding the day, aligned like time_bucket (Monday 2000-01-03). */
+function periodStart(day: string, days: number): number {
+  const origin = Date.UTC(2000, 0, 3), size = days * DAY_MS;
+  return origin + Math.floor((toMs(day) - origin) / size) * size;
+}
+
+/** Statistics of consecutive daily closes, two-pass, as the definition says. */
+function closeStats(days: CandleRow[]) {
+  const closes = days.map((d) => d.close as number);
+  const returns: number[] = [];
+  days.forEach((d, i) => {
+    const previous = days[i - 1];
+    if (
+      previous && toMs(String(d.bucket)) - toMs(String(previous.bucket)) === DAY_MS && closes[i]! > 0 &&
+      closes[i - 1]! > 0
+    ) returns.push(Math.log(closes[i]! / closes[i - 1]!));
+  });
+  const mean = returns.length ? returns.reduce((a, b) => a + b, 0) / returns.length : 0;
+  let peak = -Infinity, drawdown: number | null = null;
+  for (const c of closes) {
+    peak = Math.max(peak, c);
+    if (peak !== 0) drawdown = Math.max(drawdown ?? -Infinity, 1 - c / peak);
+  }
+  return {
+    days: days.length,
+    log_returns: returns.length,
+    log_return_mean: mean,
+    log_return_m2: returns.reduce((a, r) => a + (r - mean) ** 2, 0),
+    log_return_downside: returns.reduce((a, r) => a + Math.min(r, 0) ** 2, 0),
+    first_day: String(days[0]!.bucket),
+    first_close: closes[0]!,
+    last_day: String(days.at(-1)!.bucket),
+    close: closes.at(-1)!,
+    max_close: Math.max(...closes),
+    min_close: Math.min(...closes),
+    max_drawdown: drawdown,
+    sum_close: closes.reduce((a, b) => a + b, 0),
+  };
+}
+
+function assertCloseStats(row: CandleRow, want: ReturnType<typeof closeStats>, label: string): void {
+  for (const [key, value] of Object.entries(want)) {
+    const got = row[key];
+    if (typeof value === "number" && typeof got === "number") {
+      assert.ok(
+        Math.abs(got - value) <= 1e-9 * Math.abs(value) + 1e-12,
+        `${label} ${key}: ${got} vs ${value}`,
+      );
+    } else {
+      assert.deepEqual(got, value, `${label} ${key}`);
+    }
+  }
 }
 
 if (modes.includes("timescaledb")) {
   Deno.test("storage modes: the same real history gives the same candles, row by row", async () => {
     const rows = await realSnapshots();
     const result: Partial<
-      Record<StorageMode, { hourly: CandleRow[]; daily: CandleRow[]; realtime: CandleRow[] | undefined }>
+      Record<
+        StorageMode,
+        {
+          hourly: CandleRow[];
+          daily: CandleRow[];
+          weekly: CandleRow[];
+          fourWeekly: CandleRow[];
+          realtime: CandleRow[] | undefined;
+        }
+      >
     > = {};
     for (const mode of ["postgres", "timescaledb"] as const) {
       await withTestDatabase(mode, async ({ sql }) => {
@@ -207,6 +307,8 @@ if (modes.includes("timescaledb")) {
         result[mode] = {
           hourly: await candles(sql, "candles_1h"),
           daily: await candles(sql, "candles_1d"),
+          weekly: await candles(sql, "candles_1w"),
+          fourWeekly: await candles(sql, "candles_4w"),
           realtime,
         };
       });
@@ -214,6 +316,9 @@ if (modes.includes("timescaledb")) {
     assert.ok(result.postgres!.hourly.length > 9000, `only ${result.postgres!.hourly.length} hourly candles`);
     assertSameCandles(result.timescaledb!.hourly, result.postgres!.hourly, "candles_1h");
     assertSameCandles(result.timescaledb!.daily, result.postgres!.daily, "candles_1d");
+    assert.ok(result.postgres!.weekly.length > 1000, `only ${result.postgres!.weekly.length} weekly candles`);
+    assertSameCandles(result.timescaledb!.weekly, result.postgres!.weekly, "candles_1w");
+    assertSameCandles(result.timescaledb!.fourWeekly, result.postgres!.fourWeekly, "candles_4w");
     assertSameCandles(result.timescaledb!.realtime!, result.postgres!.daily, "candles_1d real-time");
   });
 }

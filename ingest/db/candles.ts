@@ -2,14 +2,23 @@
 import type { Sql } from "./connect.ts";
 import type { StorageMode } from "./migrate.ts";
 
-const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
+/** Buckets are aligned like time_bucket's: on Monday 2000-01-03 00:00 UTC (weeks start on Mondays). */
+const ORIGIN_MS = Date.UTC(2000, 0, 3);
 /** Session advisory lock serializing our own refreshes (the same key as internal.refresh_candles). */
 const REFRESH_LOCK = "internal.refresh_candles";
+/** In refresh order; endOffset as in the refresh policies (sql/206_long_candles.timescaledb.sql). */
 const AGGREGATES = [
-  { view: "candles_1h", bucket: HOUR_MS, endOffset: HOUR_MS },
-  { view: "candles_1d", bucket: DAY_MS, endOffset: DAY_MS },
+  { view: "candles_1h", bucket: HOUR_MS, endOffset: 5 * MINUTE_MS },
+  { view: "candles_1d", bucket: DAY_MS, endOffset: 10 * MINUTE_MS },
+  { view: "candles_1w", bucket: 7 * DAY_MS, endOffset: 10 * MINUTE_MS },
+  { view: "candles_4w", bucket: 28 * DAY_MS, endOffset: 10 * MINUTE_MS },
 ] as const;
+
+const floorTo = (ms: number, bucket: number) => ORIGIN_MS + Math.floor((ms - ORIGIN_MS) / bucket) * bucket;
+const ceilTo = (ms: number, bucket: number) => ORIGIN_MS + Math.ceil((ms - ORIGIN_MS) / bucket) * bucket;
 
 /**
  * Refresh the candle buckets overlapping [from, to] after rows in that range were written.
@@ -45,12 +54,9 @@ export async function refreshCandles(
   try {
     await conn`SELECT pg_advisory_lock(hashtext(${REFRESH_LOCK}))`;
     for (const { view, bucket, endOffset } of AGGREGATES) {
-      const oldestSafe = horizon?.ms == null ? -Infinity : Math.ceil(horizon.ms / bucket) * bucket + bucket;
-      const start = Math.max(Math.floor(from.getTime() / bucket) * bucket, oldestSafe);
-      const end = Math.min(
-        Math.ceil((to.getTime() + 1) / bucket) * bucket,
-        Math.floor((now - endOffset) / bucket) * bucket,
-      );
+      const oldestSafe = horizon?.ms == null ? -Infinity : ceilTo(horizon.ms, bucket) + bucket;
+      const start = Math.max(floorTo(from.getTime(), bucket), oldestSafe);
+      const end = Math.min(ceilTo(to.getTime() + 1, bucket), floorTo(now - endOffset, bucket));
       if (end <= start) continue; // all in the real-time part, or all behind the retention horizon
       for (let attempt = 1;; attempt++) {
         try {

@@ -1,0 +1,445 @@
+-- Analytics, part 1: the building blocks the rest of the surface is made of. The same plain PostgreSQL in both
+-- storage modes: the objects read candles_1h/1d/1w, which are tables in one mode and continuous aggregates in
+-- the other, with the same columns.
+--
+-- Conventions of every analytics object (README.md, "SQL guide", has the full guide):
+-- * Day and hour arithmetic uses hours ('24 hours', not '1 day'), so results do not depend on the session
+--   time zone (timestamptz +/- '1 day' follows daylight-saving changes of the session's zone).
+-- * "Price at t" (returns, ROI) = close of the last hourly candle whose observations all lie at or before t.
+-- * "As of now" objects are relative to the newest data, not to now(): a stalled collector shows stale but
+--   consistent figures rather than empty panels; the `time` columns tell how fresh they are.
+-- * Every division is guarded: too little data gives NULL, never an error.
+--
+-- Why plpgsql: TimescaleDB plans a real-time continuous aggregate cheaply only when it sees it in the query it
+-- is given (it then replaces the watermark by a constant and leaves the chunks out at plan time). A SQL
+-- function is inlined into its caller only after that step, and its candles cost ~50 ms of planning each.
+-- Statements of plpgsql functions are planned on their own, and only when they run: the fallbacks below
+-- (for gaps and stale coins) cost nothing while data is dense. Lookups are done for all coins at once, in
+-- one statement per level, since a probe per coin costs ~0.2 ms on a continuous aggregate. They always get a
+-- plan for their arguments (plan_cache_mode): a generic plan cannot leave chunks out at plan time, and making
+-- one for a year of chunks costs ~100 ms.
+
+-- Raises a clear one-line error for bad arguments; used inside SQL functions, which cannot RAISE.
+-- STABLE so that it does not stop the callers from being inlined.
+CREATE FUNCTION analytics_check(p_ok boolean, p_message text)
+RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF p_ok IS NOT TRUE THEN
+    RAISE EXCEPTION '%', p_message USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION analytics_check(boolean, text) IS
+  'Helper of the analytics functions: raises p_message (invalid_parameter_value) unless p_ok is true.';
+
+-- Price at an instant, for many (coin, instant) targets at once: the close of the last hourly candle whose
+-- observations all lie at or before the instant. Looked for level by level, each level only for the targets
+-- still unanswered, each in one statement: the instant's hour and the one before (where the answer is when
+-- data is dense), the rest of the instant's day, the days of its week before that day (a daily candle's close
+-- is its last hourly candle's), and the weeks before (a weekly candle's close is its last daily candle's).
+CREATE FUNCTION price_lookup(p_vs text, p_coins text[], p_at timestamptz[])
+RETURNS TABLE (
+  target integer, coin_id text, at timestamptz, "time" timestamptz, price double precision,
+  market_cap double precision
+)
+-- Hash joins and aggregates: the inputs come unsorted, and the planner, which cannot estimate them, would sort.
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET enable_mergejoin = off SET enable_sort = off AS $$
+#variable_conflict use_column
+DECLARE
+  -- Candidate buckets of each level, as a query on a target (u.at) returning `bucket`.
+  candidates constant text[] := ARRAY[
+    $c$VALUES (date_bin('1 hour', u.at, '2000-01-03')), (date_bin('1 hour', u.at, '2000-01-03') - INTERVAL '1 hour')$c$,
+    $c$SELECT generate_series(date_bin('24 hours', u.at, '2000-01-03'),
+      date_bin('1 hour', u.at, '2000-01-03') - INTERVAL '2 hours', INTERVAL '1 hour')$c$,
+    $c$SELECT generate_series(date_bin('7 days', u.at, '2000-01-03'),
+      date_bin('24 hours', u.at, '2000-01-03') - INTERVAL '24 hours', INTERVAL '24 hours')$c$
+  ];
+  sources constant text[] := ARRAY['candles_1h', 'candles_1h', 'candles_1d'];
+  missing integer[];
+  buckets timestamptz[];
+  coins text[];
+  t integer[] := '{}';
+  ts timestamptz[] := '{}';
+  ps double precision[] := '{}';
+  cs double precision[] := '{}';
+  level integer;
+BEGIN
+  PERFORM analytics_check(coalesce(cardinality(p_coins), 0) = coalesce(cardinality(p_at), 0),
+    format('price_lookup: %s coins but %s instants', cardinality(p_coins), cardinality(p_at)));
+  missing := ARRAY(SELECT generate_series(1, coalesce(cardinality(p_coins), 0)));
+  FOR level IN 1..3 LOOP
+    EXIT WHEN cardinality(missing) = 0;
+    -- The candidate buckets and coins as constants of the statement, so that TimescaleDB leaves out at plan
+    -- time the chunks that cannot hold them.
+    EXECUTE format($q$
+      WITH u AS (
+        SELECT u.coin, u.at FROM unnest($1, $2) WITH ORDINALITY AS u (coin, at, k) JOIN unnest($3) m ON m = u.k
+      )
+      SELECT ARRAY(SELECT DISTINCT b.bucket FROM u CROSS JOIN LATERAL (%s) AS b (bucket)),
+        ARRAY(SELECT DISTINCT u.coin FROM u)$q$, candidates[level])
+    INTO buckets, coins
+    USING p_coins, p_at, missing;
+    EXECUTE format($q$
+      WITH u AS (
+        SELECT u.k::integer AS target, u.coin, u.at FROM unnest($2, $3) WITH ORDINALITY AS u (coin, at, k)
+        JOIN unnest($4) m ON m = u.k
+      ), c AS MATERIALIZED (
+        SELECT u.target, u.coin, u.at, b.bucket FROM u CROSS JOIN LATERAL (%s) AS b (bucket)
+      ), h AS MATERIALIZED (
+        SELECT h.coin_id, h.bucket, h.close_time, h.close, h.market_cap FROM %I h
+        WHERE h.vs_currency = $1 AND h.coin_id = ANY ($9) AND h.bucket = ANY ($10)
+      ), picked AS (
+        SELECT DISTINCT ON (c.target) c.target, h.close_time, h.close, h.market_cap
+        FROM c JOIN h ON h.coin_id = c.coin AND h.bucket = c.bucket
+        WHERE h.close_time <= c.at
+        ORDER BY c.target, h.bucket DESC
+      )
+      SELECT $5 || array_agg(target), $6 || array_agg(close_time), $7 || array_agg(close),
+        $8 || array_agg(market_cap)
+      FROM picked$q$, candidates[level], sources[level])
+    INTO t, ts, ps, cs
+    USING p_vs, p_coins, p_at, missing, t, ts, ps, cs, coins, buckets;
+    t := coalesce(t, '{}');
+    missing := ARRAY(SELECT unnest(missing) EXCEPT SELECT unnest(t));
+  END LOOP;
+  IF cardinality(missing) > 0 THEN
+    -- The last week with data before the instant's week (history of the coins concerned only).
+    WITH u AS (
+      SELECT u.k::integer AS target, u.coin, date_bin('7 days', u.at, '2000-01-03') AS week
+      FROM unnest(p_coins, p_at) WITH ORDINALITY AS u (coin, at, k)
+      JOIN unnest(missing) m ON m = u.k
+    ), w AS MATERIALIZED (
+      SELECT w.coin_id, w.bucket, w.close_time, w.close, w.market_cap FROM candles_1w w
+      WHERE w.vs_currency = p_vs AND w.coin_id = ANY (ARRAY(SELECT DISTINCT coin FROM u))
+        AND w.bucket < (SELECT max(week) FROM u)
+    ), picked AS (
+      SELECT DISTINCT ON (u.target) u.target, w.close_time, w.close, w.market_cap
+      FROM u JOIN w ON w.coin_id = u.coin AND w.bucket < u.week
+      ORDER BY u.target, w.bucket DESC
+    )
+    SELECT t || array_agg(picked.target), ts || array_agg(picked.close_time), ps || array_agg(picked.close),
+      cs || array_agg(picked.market_cap)
+    INTO t, ts, ps, cs
+    FROM picked;
+  END IF;
+  RETURN QUERY
+    SELECT f.target, p_coins[f.target], p_at[f.target], f.time, f.price, f.market_cap
+    FROM unnest(t, ts, ps, cs) AS f (target, "time", price, market_cap)
+    WHERE f.target IS NOT NULL;
+END;
+$$;
+COMMENT ON FUNCTION price_lookup(text, text[], timestamptz[]) IS
+  'Price at an instant for many targets: for each i, the close (and market cap, and the time of that close) of the last hourly candle of p_coins[i] in p_vs whose observations all lie at or before p_at[i]; target = i. No row for a target without data before its instant.';
+
+CREATE FUNCTION price_at(p_coin text, p_vs text, p_at timestamptz)
+RETURNS TABLE ("time" timestamptz, price double precision, market_cap double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT l.time, l.price, l.market_cap FROM price_lookup(p_vs, ARRAY[p_coin], ARRAY[p_at]) l
+$$;
+COMMENT ON FUNCTION price_at(text, text, timestamptz) IS
+  'Price at p_at: close (and market cap, and the time of that close) of the last hourly candle whose observations all lie at or before p_at. No row when the coin has no data before p_at.';
+
+CREATE FUNCTION prices_at(p_vs text, p_at timestamptz, p_coins text[] DEFAULT NULL)
+RETURNS TABLE (coin_id text, "time" timestamptz, price double precision, market_cap double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT l.coin_id, l.time, l.price, l.market_cap
+  FROM (SELECT coalesce(p_coins, ARRAY(SELECT id FROM coins ORDER BY id)) AS ids) c
+  CROSS JOIN LATERAL price_lookup(p_vs, c.ids, array_fill(p_at, ARRAY[cardinality(c.ids)])) l
+$$;
+COMMENT ON FUNCTION prices_at(text, timestamptz, text[]) IS
+  'price_at(coin, p_vs, p_at) for every coin of p_coins (NULL = all coins): one row per coin with data before p_at.';
+
+-- The last raw observation in (lower, target], for many targets at once: first, for every coin, the 15 minutes
+-- before each target (where the answer is when data is fresh and dense: a target's window is at least 15
+-- minutes; targets of coins updated at about the same time share one range), then each remaining coin's own
+-- rows over its targets' windows.
+CREATE FUNCTION raw_price_lookup(p_vs text, p_coins text[], p_target timestamptz[], p_lower timestamptz[])
+RETURNS TABLE (target integer, "time" timestamptz, price double precision)
+-- Hash joins and aggregates (see price_lookup).
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET enable_mergejoin = off SET enable_sort = off AS $$
+#variable_conflict use_column
+DECLARE
+  missing integer[] := ARRAY(SELECT generate_series(1, coalesce(cardinality(p_coins), 0)));
+  t integer[] := '{}';
+  ts timestamptz[] := '{}';
+  ps double precision[] := '{}';
+  ranges text;
+BEGIN
+  FOR pass IN 1..2 LOOP
+    EXIT WHEN cardinality(missing) = 0;
+    -- Time ranges as constants of the statement: TimescaleDB leaves the other chunks out at plan time.
+    IF pass = 1 THEN
+      -- Targets closer than 15 minutes form one range, from 15 minutes before the first to the last.
+      SELECT string_agg(format('(s.time > %L AND s.time <= %L)', c.lo - INTERVAL '15 minutes', c.hi), ' OR ')
+      INTO ranges
+      FROM (
+        SELECT min(g.t) AS lo, max(g.t) AS hi
+        FROM (
+          SELECT x.t, sum(x.gap::int) OVER (ORDER BY x.t) AS cluster
+          FROM (
+            SELECT p_target[m] AS t,
+              coalesce(p_target[m] - lag(p_target[m]) OVER (ORDER BY p_target[m]) > INTERVAL '15 minutes', false) AS gap
+            FROM unnest(missing) m
+          ) x
+        ) g
+        GROUP BY g.cluster
+      ) c;
+    ELSE
+      SELECT format('(s.time > %L AND s.time <= %L)', min(p_lower[m]), max(p_target[m])) INTO ranges
+      FROM unnest(missing) m;
+    END IF;
+    EXECUTE format($q$
+      WITH u AS (
+        SELECT u.k::integer AS target, u.coin, u.hi, u.lo FROM unnest($2, $3, $4) WITH ORDINALITY AS u (coin, hi, lo, k)
+        JOIN unnest($5) m ON m = u.k
+      ), s AS MATERIALIZED (
+        SELECT s.coin_id, s.time, s.price FROM market_snapshots s
+        WHERE s.vs_currency = $1 AND (%s) AND s.coin_id = ANY ($6)
+      ), picked AS (
+        SELECT DISTINCT ON (u.target) u.target, s.time, s.price
+        FROM u JOIN s ON s.coin_id = u.coin AND s.time <= u.hi AND s.time > u.lo
+        ORDER BY u.target, s.time DESC
+      )
+      SELECT $7 || array_agg(target), $8 || array_agg(time), $9 || array_agg(price) FROM picked$q$, ranges)
+    INTO t, ts, ps
+    USING p_vs, p_coins, p_target, p_lower, missing,
+      ARRAY(SELECT DISTINCT p_coins[m] FROM unnest(missing) m), t, ts, ps;
+    t := coalesce(t, '{}');
+    missing := ARRAY(SELECT unnest(missing) EXCEPT SELECT unnest(t));
+  END LOOP;
+  RETURN QUERY SELECT f.target, f.time, f.price FROM unnest(t, ts, ps) AS f (target, "time", price)
+    WHERE f.target IS NOT NULL;
+END;
+$$;
+COMMENT ON FUNCTION raw_price_lookup(text, text[], timestamptz[], timestamptz[]) IS
+  'For each i: the last raw snapshot of p_coins[i] in p_vs with p_lower[i] < time <= p_target[i]; target = i. No row when there is none.';
+
+-- Reference price of a change over a horizon ending at an instant: the last observation at or before
+-- instant - horizon, if it is at most horizon / 4 older than that (else unknown: a gap or a too short
+-- history). Exact raw snapshots for horizons up to 48 hours (raw rows are kept at least 7 days), hourly
+-- candles otherwise and when the raw rows are gone. Many targets at once, each with its own horizon.
+CREATE FUNCTION prices_before(p_vs text, p_coins text[], p_at timestamptz[], p_horizons interval[])
+RETURNS TABLE (target integer, "time" timestamptz, price double precision)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+#variable_conflict use_column
+DECLARE
+  n integer := coalesce(cardinality(p_coins), 0);
+  targets timestamptz[] := ARRAY(SELECT p_at[i] - p_horizons[i] FROM generate_series(1, n) i);
+  lowers timestamptz[] := ARRAY(SELECT p_at[i] - p_horizons[i] * 1.25 FROM generate_series(1, n) i);
+  raw integer[] := ARRAY(SELECT i FROM generate_series(1, n) i WHERE p_horizons[i] <= INTERVAL '48 hours');
+  found integer[] := '{}';
+  ts timestamptz[];
+  ps double precision[];
+  rest integer[];
+BEGIN
+  PERFORM analytics_check(n = coalesce(cardinality(p_at), 0) AND n = coalesce(cardinality(p_horizons), 0),
+    format('prices_before: %s coins, %s instants and %s horizons', n, cardinality(p_at), cardinality(p_horizons)));
+  IF cardinality(raw) > 0 THEN
+    SELECT coalesce(array_agg(raw[r.target]), '{}'), array_agg(r.time), array_agg(r.price) INTO found, ts, ps
+    FROM raw_price_lookup(p_vs, ARRAY(SELECT p_coins[i] FROM unnest(raw) i),
+      ARRAY(SELECT targets[i] FROM unnest(raw) i), ARRAY(SELECT lowers[i] FROM unnest(raw) i)) r;
+    RETURN QUERY SELECT f.target, f.time, f.price FROM unnest(found, ts, ps) AS f (target, "time", price);
+  END IF;
+  rest := ARRAY(SELECT generate_series(1, n) EXCEPT SELECT unnest(found));
+  IF cardinality(rest) > 0 THEN
+    RETURN QUERY
+      SELECT rest[l.target], l.time, l.price
+      FROM price_lookup(p_vs, ARRAY(SELECT p_coins[i] FROM unnest(rest) i),
+        ARRAY(SELECT targets[i] FROM unnest(rest) i)) l
+      WHERE l.time > lowers[rest[l.target]];
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION prices_before(text, text[], timestamptz[], interval[]) IS
+  'For each i: reference price of a change over p_horizons[i] ending at p_at[i] (see price_before); target = i. No row when unknown.';
+
+CREATE FUNCTION price_before(p_coin text, p_vs text, p_at timestamptz, p_horizon interval)
+RETURNS TABLE ("time" timestamptz, price double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT b.time, b.price FROM prices_before(p_vs, ARRAY[p_coin], ARRAY[p_at], ARRAY[p_horizon]) b
+$$;
+COMMENT ON FUNCTION price_before(text, text, timestamptz, interval) IS
+  'Reference price of a change over p_horizon ending at p_at: the last observation at or before p_at - p_horizon, provided it is no more than p_horizon/4 older than that (raw snapshots for horizons up to 48 h, hourly candles otherwise). No row when unknown.';
+
+-- Daily log returns: a return exists for day d when the daily candles of d and of the day before both exist
+-- (consecutive calendar days: a gap gives no return rather than a multi-day one) and both closes are > 0:
+-- ln(close_d / close_{d-1}). "Daily candles in [from, to]" = the candles of the UTC days overlapping the range
+-- (bucket > from - 24 h and bucket <= to), so "last 30 days" has 31 closes and 30 returns.
+CREATE FUNCTION daily_log_returns(
+  p_vs text, p_from timestamptz, p_to timestamptz, p_coins text[] DEFAULT NULL
+)
+RETURNS TABLE (coin_id text, bucket timestamptz, close double precision, log_return double precision)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  SELECT
+    x.coin_id, x.bucket, x.close,
+    CASE
+      WHEN x.previous_bucket = x.bucket - INTERVAL '24 hours' AND x.close > 0 AND x.previous_close > 0
+      THEN ln(x.close / x.previous_close)
+    END
+  FROM (
+    SELECT
+      d.coin_id, d.bucket, d.close,
+      lag(d.bucket) OVER w AS previous_bucket,
+      lag(d.close) OVER w AS previous_close
+    FROM candles_1d d
+    WHERE d.vs_currency = p_vs AND d.bucket > p_from - INTERVAL '24 hours' AND d.bucket <= p_to
+      AND (p_coins IS NULL OR d.coin_id = ANY (p_coins))
+    WINDOW w AS (PARTITION BY d.coin_id COLLATE "C" ORDER BY d.bucket)  -- byte order: cheaper to sort by
+  ) x;
+END;
+$$;
+COMMENT ON FUNCTION daily_log_returns(text, timestamptz, timestamptz, text[]) IS
+  'Daily candles in [p_from, p_to] (the UTC days overlapping the range) of p_coins (NULL = all) with log_return = ln(close / previous day''s close); NULL on the first day, after a missing day, or when a close is 0.';
+
+-- Statistics of the daily closes and log returns of ranges [p_from[k], p_to] (several starts, one end), per coin:
+-- from one 4-week or weekly candle per period inside the ranges (candles_4w and candles_1w carry the statistics
+-- of their daily closes) and daily candles for the other days (around them, in periods a range starts inside
+-- of, and the current week, whose candle would be aggregated on every query as TimescaleDB's real-time part):
+-- a year is ~30 rows per coin instead of 366. The pieces of a range are combined by sums: the return that links
+-- two pieces (the last day of one is the day before the first day of the other) is added, and the sums of
+-- squared deviations of the pieces are combined with their means (exact up to rounding: the means of log
+-- returns are small next to their spread). Both need no ordering; the drawdown does (a piece counts against the
+-- highest close before it), so it is computed only when p_drawdown.
+CREATE FUNCTION daily_return_windows(
+  p_vs text, p_from timestamptz[], p_to timestamptz, p_coins text[] DEFAULT NULL, p_drawdown boolean DEFAULT true
+)
+RETURNS TABLE (
+  window_from timestamptz, coin_id text, vs_currency text, days integer, log_returns integer,
+  mean_log_return double precision, stddev_log_return double precision, downside_deviation double precision,
+  max_drawdown double precision, min_close double precision, max_close double precision,
+  mean_close double precision
+)
+-- Hash joins and aggregates: the pieces come unsorted, and the planner, which cannot estimate them, would sort.
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET enable_mergejoin = off SET enable_sort = off AS $$
+#variable_conflict use_column
+DECLARE
+  starts timestamptz[] := ARRAY(SELECT DISTINCT date_bin('24 hours', f, '2000-01-03') FROM unnest(p_from) f);
+  day_lo timestamptz := (SELECT min(x) FROM unnest(starts) x);
+  day_hi timestamptz := date_bin('24 hours', p_to, '2000-01-03');
+  -- Periods of 28 and 7 days inside [day_lo, day_hi] that no range starts inside of; the weeks only where no
+  -- such 4-week period covers them; days for the rest.
+  periods timestamptz[] := ARRAY(
+    SELECT m FROM generate_series(date_bin('28 days', day_lo + INTERVAL '648 hours', '2000-01-03'),
+      date_bin('28 days', day_hi + INTERVAL '24 hours', '2000-01-03') - INTERVAL '672 hours', INTERVAL '672 hours') m
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(starts) x WHERE x > m AND x < m + INTERVAL '672 hours')
+    ORDER BY m
+  );
+  weeks timestamptz[] := ARRAY(
+    SELECT w FROM generate_series(date_bin('7 days', day_lo + INTERVAL '144 hours', '2000-01-03'),
+      date_bin('7 days', day_hi + INTERVAL '24 hours', '2000-01-03') - INTERVAL '168 hours', INTERVAL '168 hours') w
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(starts) x WHERE x > w AND x < w + INTERVAL '168 hours')
+      AND date_bin('28 days', w, '2000-01-03') <> ALL (periods)
+    ORDER BY w
+  );
+  daily timestamptz[] := ARRAY(
+    SELECT d FROM generate_series(day_lo, day_hi, INTERVAL '24 hours') d
+    WHERE date_bin('7 days', d, '2000-01-03') <> ALL (weeks) AND date_bin('28 days', d, '2000-01-03') <> ALL (periods)
+    ORDER BY d
+  );
+BEGIN
+  -- The BETWEEN bounds (redundant with = ANY) let TimescaleDB skip a real-time part outside them.
+  RETURN QUERY
+  WITH pieces AS MATERIALIZED (
+    SELECT d.coin_id, d.vs_currency, d.bucket AS first_day, d.close AS first_close, d.bucket AS last_day,
+      d.close AS last_close, 1 AS days, 0 AS n, 0::float8 AS mean, 0::float8 AS m2, 0::float8 AS downside,
+      d.close AS max_close, d.close AS min_close, CASE WHEN d.close > 0 THEN 0::float8 END AS mdd,
+      d.close AS sum_close
+    FROM candles_1d d
+    WHERE (p_vs IS NULL OR d.vs_currency = p_vs) AND d.bucket = ANY (daily) AND d.bucket BETWEEN daily[1] AND daily[cardinality(daily)]
+      AND (p_coins IS NULL OR d.coin_id = ANY (p_coins))
+    UNION ALL
+    SELECT w.coin_id, w.vs_currency, w.first_day, w.first_close, w.last_day, w.close, w.days, w.log_returns,
+      w.log_return_mean, w.log_return_m2, w.log_return_downside, w.max_close, w.min_close, w.max_drawdown,
+      w.sum_close
+    FROM candles_1w w
+    WHERE (p_vs IS NULL OR w.vs_currency = p_vs) AND w.bucket = ANY (weeks) AND w.bucket BETWEEN weeks[1] AND weeks[cardinality(weeks)]
+      AND (p_coins IS NULL OR w.coin_id = ANY (p_coins))
+    UNION ALL
+    SELECT m.coin_id, m.vs_currency, m.first_day, m.first_close, m.last_day, m.close, m.days, m.log_returns,
+      m.log_return_mean, m.log_return_m2, m.log_return_downside, m.max_close, m.min_close, m.max_drawdown,
+      m.sum_close
+    FROM candles_4w m
+    WHERE (p_vs IS NULL OR m.vs_currency = p_vs) AND m.bucket = ANY (periods) AND m.bucket BETWEEN periods[1] AND periods[cardinality(periods)]
+      AND (p_coins IS NULL OR m.coin_id = ANY (p_coins))
+  ),
+  links AS (
+    -- The return from a piece's last close to the next piece's first close, on consecutive days; it belongs to
+    -- a range that holds the earlier piece.
+    SELECT a.coin_id, a.vs_currency, a.first_day AS from_day, ln(b.first_close / a.last_close) AS r
+    FROM pieces a
+    JOIN pieces b ON b.coin_id = a.coin_id AND b.vs_currency = a.vs_currency
+      AND b.first_day = a.last_day + INTERVAL '24 hours'
+    WHERE a.last_close > 0 AND b.first_close > 0
+  ),
+  piece_sums AS (
+    SELECT x AS window_from, p.coin_id, p.vs_currency, sum(p.days)::int AS days, sum(p.n) AS n,
+      sum(p.n * p.mean) AS s1, sum(p.m2 + p.n * p.mean ^ 2) AS s2, sum(p.downside) AS downside,
+      min(p.min_close) AS min_close, max(p.max_close) AS max_close, sum(p.sum_close) / sum(p.days) AS mean_close
+    FROM pieces p
+    JOIN unnest(starts) x ON p.first_day >= x
+    GROUP BY x, p.coin_id, p.vs_currency
+  ),
+  link_sums AS (
+    SELECT x AS window_from, l.coin_id, l.vs_currency, count(*) AS n, sum(l.r) AS s1, sum(l.r ^ 2) AS s2,
+      sum(least(l.r, 0) ^ 2) AS downside
+    FROM links l
+    JOIN unnest(starts) x ON l.from_day >= x
+    GROUP BY x, l.coin_id, l.vs_currency
+  ),
+  drawdowns AS (
+    SELECT k.window_from, k.coin_id, k.vs_currency,
+      max(greatest(k.mdd, CASE WHEN k.peak_before > 0 THEN 1 - k.min_close / k.peak_before END)) AS mdd
+    FROM (
+      SELECT x AS window_from, p.coin_id, p.vs_currency, p.mdd, p.min_close,
+        max(p.max_close) OVER (
+          PARTITION BY p.coin_id COLLATE "C", p.vs_currency COLLATE "C", x ORDER BY p.first_day
+          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) AS peak_before
+      FROM pieces p
+      JOIN unnest(starts) x ON p.first_day >= x
+      WHERE p_drawdown
+    ) k
+    GROUP BY k.window_from, k.coin_id, k.vs_currency
+  ),
+  totals AS (
+    SELECT
+      p.window_from, p.coin_id, p.vs_currency, p.days, p.n + coalesce(l.n, 0) AS n,
+      p.s1 + coalesce(l.s1, 0) AS s1, p.s2 + coalesce(l.s2, 0) AS s2, p.downside + coalesce(l.downside, 0) AS downside,
+      p.min_close, p.max_close, p.mean_close
+    FROM piece_sums p
+    LEFT JOIN link_sums l USING (window_from, coin_id, vs_currency)
+  )
+  SELECT
+    t.window_from, t.coin_id, t.vs_currency, t.days, t.n::int, t.s1 / NULLIF(t.n, 0),
+    CASE WHEN t.n >= 2 THEN sqrt(greatest(t.s2 - t.s1 ^ 2 / t.n, 0) / (t.n - 1)) END,
+    sqrt(t.downside / NULLIF(t.n, 0)),
+    d.mdd, t.min_close, t.max_close, t.mean_close
+  FROM totals t
+  LEFT JOIN drawdowns d USING (window_from, coin_id, vs_currency);
+END;
+$$;
+COMMENT ON FUNCTION daily_return_windows(text, timestamptz[], timestamptz, text[], boolean) IS
+  'daily_return_stats for several ranges at once, [p_from[k], p_to] (window_from = the UTC day the range starts on), in one pass over the candles; max_drawdown NULL unless p_drawdown.';
+
+CREATE FUNCTION daily_return_stats(
+  p_vs text, p_from timestamptz, p_to timestamptz, p_coins text[] DEFAULT NULL
+)
+RETURNS TABLE (
+  coin_id text, vs_currency text, days integer, log_returns integer, mean_log_return double precision,
+  stddev_log_return double precision, downside_deviation double precision, max_drawdown double precision,
+  min_close double precision, max_close double precision, mean_close double precision
+)
+LANGUAGE sql STABLE AS $$
+  SELECT
+    w.coin_id, w.vs_currency, w.days, w.log_returns, w.mean_log_return, w.stddev_log_return, w.downside_deviation,
+    w.max_drawdown, w.min_close, w.max_close, w.mean_close
+  FROM daily_return_windows(p_vs, ARRAY[p_from], p_to, p_coins) w
+$$;
+COMMENT ON FUNCTION daily_return_stats(text, timestamptz, timestamptz, text[]) IS
+  'Per coin (and currency; p_vs NULL = all) with daily candles in [p_from, p_to] (the UTC days overlapping the range), over the daily log returns r of daily_log_returns: days, log_returns = count of r, mean_log_return = mean(r), stddev_log_return = sample standard deviation (NULL below 2), downside_deviation = sqrt(sum(min(r, 0)^2) / count), max_drawdown = max over days of 1 - close / highest close so far in the range, min/max/mean close. Computed from the weekly candles inside the range and the daily ones around them.';
+

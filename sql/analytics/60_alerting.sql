@@ -1,0 +1,58 @@
+-- Alerting views that build on the analytics surface (the others, and the thresholds and settings users
+-- change with SQL, are in 301_alerting.sql). Grafana's provisioned alert rules query them every minute
+-- (grafana/provisioning/alerting/rules.yaml): one row per alert instance, string columns as its labels.
+
+-- Price moves over a window for the price-move rules: the newest snapshot of the last day against the newest
+-- one at least a window earlier and at most two windows earlier (so a hole in the data does not turn into a
+-- "1h" move over days). The newest snapshot is the close of the coin's newest hourly candle.
+CREATE FUNCTION alert_price_move_rows(p_window text, p_span interval)
+RETURNS TABLE (
+  coin_id text, symbol text, name text, vs_currency text, move_window text, "time" timestamptz,
+  price double precision, reference_time timestamptz, reference_price double precision,
+  change_pct double precision, threshold_pct double precision
+)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+#variable_conflict use_column
+DECLARE
+  currency text := (SELECT s.vs_currency FROM alert_settings s);
+BEGIN
+  RETURN QUERY
+  WITH latest AS MATERIALIZED (
+    SELECT row_number() OVER (ORDER BY h.coin_id)::int AS i, h.coin_id, h.close_time AS time, h.close AS price
+    FROM (
+      SELECT DISTINCT ON (h.coin_id) h.coin_id, h.close_time, h.close
+      FROM candles_1h h
+      WHERE h.vs_currency = currency AND h.bucket > now() - INTERVAL '25 hours'
+        AND h.close_time > now() - INTERVAL '1 day'
+      ORDER BY h.coin_id, h.bucket DESC
+    ) h
+  ), refs AS (
+    SELECT r.target AS i, r.time, r.price
+    FROM (
+      SELECT array_agg(l.coin_id ORDER BY l.i) AS coins, array_agg(l.time - p_span ORDER BY l.i) AS targets,
+        array_agg(l.time - 2 * p_span - INTERVAL '1 microsecond' ORDER BY l.i) AS lowers
+      FROM latest l
+    ) a
+    CROSS JOIN LATERAL raw_price_lookup(currency, a.coins, a.targets, a.lowers) r
+  )
+  SELECT
+    l.coin_id, c.symbol, c.name, currency, p_window, l.time, l.price, r.time, r.price,
+    100 * (l.price / r.price - 1),
+    CASE p_window WHEN '1h' THEN t.move_1h_pct ELSE t.move_24h_pct END
+  FROM latest l
+  JOIN coins c ON c.id = l.coin_id
+  JOIN alert_coin_thresholds t ON t.coin_id = l.coin_id AND t.enabled
+  JOIN refs r ON r.i = l.i
+  WHERE r.price > 0;
+END;
+$$;
+COMMENT ON FUNCTION alert_price_move_rows(text, interval) IS
+  'The rows of alert_price_moves for one window (p_window is its label, ''1h'' or ''24h'', p_span its length).';
+
+-- A query for one window (the rules filter on move_window) runs only that window's function.
+CREATE VIEW alert_price_moves AS
+SELECT * FROM alert_price_move_rows('1h', INTERVAL '1 hour')
+UNION ALL
+SELECT * FROM alert_price_move_rows('24h', INTERVAL '24 hours');
+COMMENT ON VIEW alert_price_moves IS
+  'Per coin and window (''1h'', ''24h''): change_pct (percent) from the newest snapshot at least one window (at most two) before the newest one, and the coin''s threshold_pct. Currency: alert_settings.vs_currency.';
