@@ -282,6 +282,13 @@ function dashboard(input: {
 // SQL fragments
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * The chart step of market-wide series: Grafana's interval for the panel (the range over its width), so a
+ * chart reads one /global snapshot per point (global_market_between, dominance_between) however long the
+ * range, instead of every 5-minute snapshot.
+ */
+const STEP = "make_interval(secs => $__interval_ms / 1000.0)";
+
 /** At least the last 30 days: figures from daily returns need several days. */
 const FROM_30D = "least($__timeFrom()::timestamptz, $__timeTo()::timestamptz - interval '30 days')";
 
@@ -289,8 +296,7 @@ const FROM_30D = "least($__timeFrom()::timestamptz, $__timeTo()::timestamptz - i
  * The range start, or the first collected price when the history is shorter than the range (the close of the
  * earliest hourly candle: the first instant price_at() knows a price).
  */
-const FROM_OR_FIRST_DAY = "greatest($__timeFrom()::timestamptz, " +
-  "(SELECT close_time FROM candles_1h WHERE vs_currency = '$currency' ORDER BY bucket LIMIT 1))";
+const FROM_OR_FIRST_DAY = "(SELECT returns_start('$currency', $__timeFrom()))"; // a sub-select: evaluated once
 
 /** Candles of the coins selected by `coinFilter`: hourly for ranges up to 7 days, daily beyond. */
 const candlesInRange = (coinFilter: string) =>
@@ -344,8 +350,7 @@ function marketOverview(): JsonObject {
           h: 4,
           targets: [series(sql(`
 SELECT time, total_market_cap AS "Market cap"
-FROM global_market_history
-WHERE vs_currency = '$currency' AND $__timeFilter(time)
+FROM global_market_between('$currency', $__timeFrom(), $__timeTo(), ${STEP})
 ORDER BY time`))],
           fieldConfig: fieldDefaults({
             unit: "short",
@@ -362,8 +367,7 @@ ORDER BY time`))],
           h: 4,
           targets: [series(sql(`
 SELECT time, total_volume AS "Volume 24h"
-FROM global_market_history
-WHERE vs_currency = '$currency' AND $__timeFilter(time)
+FROM global_market_between('$currency', $__timeFrom(), $__timeTo(), ${STEP})
 ORDER BY time`))],
           fieldConfig: fieldDefaults({
             unit: "short",
@@ -377,8 +381,8 @@ ORDER BY time`))],
           "Bitcoin's share of the total market cap.",
           sql(`
 SELECT time, dominance_pct AS "BTC"
-FROM dominance_history
-WHERE symbol = 'btc' AND $__timeFilter(time)
+FROM dominance_between($__timeFrom(), $__timeTo(), ${STEP})
+WHERE symbol = 'btc'
 ORDER BY time`),
           { color: { mode: "fixed", fixedColor: "orange" } },
         ),
@@ -402,9 +406,9 @@ WHERE direction = 'gainer'`),
           h: 4,
           targets: [series(sql(`
 SELECT now() AS time, upper(c.symbol) AS coin, v.vol_30d
-FROM volatility v
+FROM latest_volatility('$currency', ARRAY[$coins]) v
 JOIN coins c ON c.id = v.coin_id
-WHERE v.vs_currency = '$currency' AND v.coin_id IN ($coins) AND v.vol_30d IS NOT NULL
+WHERE v.vol_30d IS NOT NULL
 ORDER BY v.vol_30d DESC
 LIMIT 1`))],
           fieldConfig: fieldDefaults({
@@ -458,14 +462,17 @@ SELECT m.market_cap_rank AS rank, m.coin_id, upper(m.symbol) AS symbol, m.name, 
        p.change_1h_pct AS "1h", p.change_24h_pct AS "24h", p.change_7d_pct AS "7d", p.change_30d_pct AS "30d",
        m.market_cap, m.total_volume AS volume_24h, m.pct_below_ath AS below_ath
 FROM latest_market m
-LEFT JOIN price_changes p ON p.coin_id = m.coin_id AND p.vs_currency = m.vs_currency
+LEFT JOIN latest_price_changes('$currency', ARRAY[$coins]) p ON p.coin_id = m.coin_id
 WHERE m.vs_currency = '$currency' AND m.coin_id IN ($coins)
 ORDER BY m.market_cap_rank NULLS LAST, m.coin_id`)),
+            // Every fourth hourly close: 42 points a coin are plenty for a sparkline in a table cell.
             series(
               sql(`
 SELECT bucket AS time, coin_id, close AS "7d"
 FROM candles_1h
-WHERE vs_currency = '$currency' AND coin_id IN ($coins) AND bucket > now() - interval '7 days'
+WHERE vs_currency = '$currency' AND coin_id IN ($coins)
+  AND bucket = ANY (ARRAY(SELECT generate_series(date_bin('4 hours', now() - interval '7 days', '2000-01-03'),
+    now(), interval '4 hours')))
 ORDER BY bucket`),
               "B",
             ),
@@ -542,8 +549,7 @@ ORDER BY rank`))],
           h: 9,
           targets: [series(sql(`
 SELECT time, upper(symbol) AS symbol, dominance_pct
-FROM dominance_history
-WHERE $__timeFilter(time)
+FROM dominance_between($__timeFrom(), $__timeTo(), ${STEP})
 ORDER BY time`))],
           fieldConfig: fieldDefaults({
             unit: "percent",
@@ -629,16 +635,14 @@ ORDER BY min(price)`))],
         {
           type: "timeseries",
           title: "Market cap and volume",
-          description: "Total market cap (left) and 24h volume (right), averaged per interval.",
+          description:
+            "Total market cap (left) and 24h volume (right): the last /global snapshot of each interval.",
           w: 8,
           h: 10,
           targets: [series(sql(`
-SELECT $__timeGroupAlias(time, $__interval), avg(total_market_cap) AS "Market cap",
-       avg(total_volume) AS "Volume 24h"
-FROM global_market_history
-WHERE vs_currency = '$currency' AND $__timeFilter(time)
-GROUP BY 1
-ORDER BY 1`))],
+SELECT time, total_market_cap AS "Market cap", total_volume AS "Volume 24h"
+FROM global_market_between('$currency', $__timeFrom(), $__timeTo(), ${STEP})
+ORDER BY time`))],
           fieldConfig: fieldDefaults({ unit: "short", custom: { fillOpacity: 10, spanNulls: true } }, [
             byName("Volume 24h", [prop("custom.axisPlacement", "right"), prop("custom.drawStyle", "bars")]),
           ]),
@@ -666,10 +670,13 @@ function coinDetail(): JsonObject {
     fieldConfig: fieldDefaults({ unit: unitName, color: { mode: "fixed", fixedColor: "text" }, ...extra }),
     options: statOptions({ graphMode: "none" }),
   });
+  // One coin's figures through the functions behind latest_market and price_changes, which take the coin: a
+  // filter on the views would compute every coin first.
+  const snapshot = (column: string) => `SELECT ${column} FROM latest_snapshots('$currency', ARRAY['$coin'])`;
   const latest = (column: string) =>
     `SELECT ${column} FROM latest_market WHERE coin_id = '$coin' AND vs_currency = '$currency'`;
   const change = (column: string) =>
-    `SELECT ${column} FROM price_changes WHERE coin_id = '$coin' AND vs_currency = '$currency'`;
+    `SELECT ${column} FROM latest_price_changes('$currency', ARRAY['$coin'])`;
   const signed = {
     color: { mode: "thresholds" },
     thresholds: {
@@ -686,19 +693,19 @@ function coinDetail(): JsonObject {
     variables: [currencyVariable, coinVariable],
     rows: [
       [
-        figure("Price", latest("price"), "currencyUSD", { decimals: 4 }),
+        figure("Price", snapshot("price"), "currencyUSD", { decimals: 4 }),
         figure("Change 24h", change("change_24h_pct"), "percent", { decimals: 2, ...signed }),
         figure("Change 7d", change("change_7d_pct"), "percent", { decimals: 2, ...signed }),
-        figure("Market cap", latest("market_cap"), "short"),
-        figure("Rank", latest("market_cap_rank"), "none", { decimals: 0 }),
-        figure("Volume 24h", latest("total_volume"), "short"),
+        figure("Market cap", snapshot("market_cap"), "short"),
+        figure("Rank", snapshot("market_cap_rank"), "none", { decimals: 0 }),
+        figure("Volume 24h", snapshot("total_volume"), "short"),
         figure(
           "Volatility 30d",
-          "SELECT vol_30d FROM volatility WHERE coin_id = '$coin' AND vs_currency = '$currency'",
+          "SELECT vol_30d FROM latest_volatility('$currency', ARRAY['$coin'])",
           "percentunit",
           { decimals: 0 },
         ),
-        figure("Circulating supply", latest("circulating_supply"), "short"),
+        figure("Circulating supply", snapshot("circulating_supply"), "short"),
       ],
       [
         {
@@ -1104,15 +1111,15 @@ ORDER BY time`))],
           title: "Volatility ranking",
           description:
             "Annualized volatility of daily returns over 7, 30 and 90 days, and of hourly returns " +
-            "over the last 24h.",
+            "over the last 24h; rank among the selected coins by 30-day volatility.",
           w: 12,
           h: 12,
           targets: [table(sql(`
-SELECT v.vol_rank_30d AS rank, v.coin_id, upper(c.symbol) AS symbol, c.name,
-       v.vol_7d, v.vol_30d, v.vol_90d, v.vol_intraday_24h
-FROM volatility v
+SELECT CASE WHEN v.vol_30d IS NOT NULL THEN rank() OVER (ORDER BY v.vol_30d DESC NULLS LAST) END AS rank,
+       v.coin_id, upper(c.symbol) AS symbol, c.name, v.vol_7d, v.vol_30d, v.vol_90d, h.volatility AS vol_intraday_24h
+FROM latest_volatility('$currency', ARRAY[$coins]) v
 JOIN coins c ON c.id = v.coin_id
-WHERE v.vs_currency = '$currency' AND v.coin_id IN ($coins)
+LEFT JOIN hourly_volatility('24 hours') h ON h.coin_id = v.coin_id AND h.vs_currency = v.vs_currency
 ORDER BY v.vol_30d DESC NULLS LAST`))],
           fieldConfig: fieldDefaults({
             unit: "percentunit",
@@ -1164,11 +1171,10 @@ ORDER BY rank`))],
           w: 24,
           h: 9,
           targets: [table(sql(`
-SELECT s.coin_id, upper(c.symbol) AS symbol, c.name, d.buys, d.invested, d.value, d.roi, d.average_price
-FROM unnest(${topSelected(10)}) AS s (coin_id)
-JOIN coins c ON c.id = s.coin_id
-CROSS JOIN LATERAL dca_result(s.coin_id, '$currency', '$amount'::float8, interval '7 days', ${FROM_OR_FIRST_DAY},
+SELECT d.coin_id, upper(c.symbol) AS symbol, c.name, d.buys, d.invested, d.value, d.roi, d.average_price
+FROM dca_results('$currency', ${topSelected(10)}, '$amount'::float8, interval '7 days', ${FROM_OR_FIRST_DAY},
   $__timeTo()) d
+JOIN coins c ON c.id = d.coin_id
 ORDER BY d.roi DESC NULLS LAST`))],
           fieldConfig: fieldDefaults({ decimals: 2 }, [
             hidden("coin_id"),

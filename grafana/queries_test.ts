@@ -24,11 +24,11 @@ import {
   variableQueries,
 } from "./provisioning.ts";
 import { seed } from "./seed.ts";
+import { MIN_INTERVAL_MS, type QueryResult, resolveVariables, runAsGrafana } from "./harness.ts";
 
 const modes = await storageModes();
 const provisioning = await loadProvisioning();
 const datasource = provisioning.datasources[0]!.data.datasources[0];
-const MIN_INTERVAL_MS = 60_000; // jsonData.timeInterval "1m"
 assert.equal(datasource.jsonData.timeInterval, "1m");
 
 const HOUR = 3_600_000;
@@ -41,28 +41,6 @@ const RANGES: [string, number][] = [["6h", 6 * HOUR], ["24h", 24 * HOUR], ["7d",
 const NUMERIC_TYPES = new Set([20, 21, 23, 700, 701, 1700]); // int8, int2, int4, float4, float8, numeric
 const STRING_TYPES = new Set([25, 1043, 19, 18]); // text, varchar, name, char → labels
 const TIME_TYPES = new Set([1184, 1114, 1082]); // timestamptz, timestamp, date
-
-interface Column {
-  name: string;
-  type: number;
-}
-interface QueryResult {
-  rows: Record<string, unknown>[];
-  columns: Column[];
-}
-
-/** Grafana sends the whole text with the simple protocol (PgConn.Exec) and reads the row-returning results. */
-async function run(reader: Sql, text: string): Promise<QueryResult> {
-  const result = await reader.unsafe(text).simple() as unknown as Loose;
-  // One statement: a Result (rows with .columns); several: an array of Results.
-  const results: Loose[] = result.length > 0 && Array.isArray(result[0]) ? result : [result];
-  const withRows = results.filter((r) => r.columns?.length);
-  assert.ok(withRows.length > 0, "no row-returning statement");
-  return {
-    rows: withRows.flatMap((r: Loose) => [...r]),
-    columns: withRows[0].columns.map((c: Loose) => ({ name: c.name, type: c.type })),
-  };
-}
 
 /** What Grafana requires of a time-series result, and what each alert instance needs. */
 function assertTimeSeries(result: QueryResult, label: string): string[] {
@@ -99,38 +77,6 @@ function assertTimeSeries(result: QueryResult, label: string): string[] {
   return labels;
 }
 
-/** Current values of a dashboard's variables, resolving query variables on the database like Grafana does. */
-async function resolveVariables(
-  reader: Sql,
-  dashboard: Loose,
-  range: TimeRange,
-): Promise<Record<string, VariableValue>> {
-  const values: Record<string, VariableValue> = {};
-  for (const variable of dashboard.templating.list) {
-    if (variable.type !== "query") {
-      values[variable.name] = variable.current.value;
-      continue;
-    }
-    const text = expandPanelQuery(variable.query, {
-      range,
-      intervalMs: MIN_INTERVAL_MS,
-      timescaledb: true,
-      variables: values,
-    });
-    const result = await run(reader, text);
-    const valueColumn = result.columns.some((c) => c.name === "__value")
-      ? "__value"
-      : result.columns[0]!.name;
-    const options = result.rows.map((row) => String(row[valueColumn]));
-    assert.ok(options.length > 0, `${dashboard.uid} variable ${variable.name}: no options`);
-    const current = [variable.current.value].flat();
-    if (variable.includeAll && current.includes("$__all")) values[variable.name] = options;
-    else if (variable.multi) values[variable.name] = current.filter((v: string) => options.includes(v));
-    else values[variable.name] = options.includes(current[0]) ? current[0] : options[0]!;
-  }
-  return values;
-}
-
 interface Outcome {
   rows: number;
   labels: string[];
@@ -151,7 +97,7 @@ async function check(
   const text = expandPanelQuery(query.rawSql, options);
   let result: QueryResult;
   try {
-    result = await run(reader, text);
+    result = await runAsGrafana(reader, text);
   } catch (error) {
     throw new Error(`${label}: ${error instanceof Error ? error.message : error}\n${text}`);
   }
