@@ -3,7 +3,7 @@
  * ingest/testing/db.ts does, so a generated year of data can be reused across benchmark runs.
  */
 import { connect, type Sql } from "../../ingest/db/connect.ts";
-import { loadMigrations, migrate, SQL_DIR, type StorageMode } from "../../ingest/db/migrate.ts";
+import { migrate, SQL_DIR, type StorageMode } from "../../ingest/db/migrate.ts";
 import { ADMIN_URL, COLLECTOR_ROLE } from "../../ingest/testing/db.ts";
 
 export function databaseUrl(name: string): string {
@@ -57,31 +57,7 @@ export async function createDatabase(name: string, mode: StorageMode): Promise<v
   }
 }
 
-/** A connection acting as the collector role (the owner, like the service). */
-export function connectTo(name: string, max = 2): Sql {
-  return connect(databaseUrl(name), { max, role: COLLECTOR_ROLE, applicationName: "analytics-bench" });
-}
-
-/**
- * Re-apply the analytics (2xx) and later (3xx) migrations on a kept benchmark database, so a run measures
- * the current definitions without regenerating the data: drop the objects those files create, then run
- * the files again (directly: the foundation files may have changed since the data was generated).
- */
-export async function reapplyAnalytics(name: string, mode: StorageMode): Promise<void> {
-  const sql = connectTo(name, 1);
-  try {
-    const migrations = (await loadMigrations(mode)).filter((m) => m.id >= "200");
-    const drops: string[] = [];
-    for (const migration of migrations) {
-      for (const match of migration.sql.matchAll(/^CREATE (VIEW|FUNCTION|TABLE) ([a-z_.]+)/gm)) {
-        drops.push(`DROP ${match[1]} IF EXISTS ${match[2]} CASCADE;`);
-      }
-    }
-    await sql.unsafe(`SET client_min_messages = warning; ${drops.join("\n")}`).simple();
-    for (const migration of migrations) {
-      await sql.unsafe(`BEGIN;\n${migration.sql}\n;\nCOMMIT;`).simple();
-    }
-  } finally {
-    await sql.end();
-  }
+/** A connection acting as `role` (default: the collector, the owner, like the service). */
+export function connectTo(name: string, max = 2, role = COLLECTOR_ROLE): Sql {
+  return connect(databaseUrl(name), { max, role, applicationName: "analytics-bench" });
 }

@@ -139,7 +139,16 @@ export async function generate(
     log(`generated ${rows} rows up to ${new Date(batchEnd).toISOString()}`);
   }
 
-  // Global snapshots every 5 minutes: 60 currencies (like /global), dominance of the 10 largest.
+  await copy(sql, GLOBAL_COPY, globalLines(series.slice(0, 10).map((c) => c.symbol), start, end));
+  log("generated global snapshots");
+  return { from: new Date(start), to: new Date(end), coins: series.map((c) => c.id), rows };
+}
+
+const GLOBAL_COPY =
+  "COPY global_snapshots (time, active_cryptocurrencies, markets, market_cap_change_pct_24h_usd, total_market_cap, total_volume, market_cap_percentage) FROM STDIN";
+
+/** Global snapshots every 5 minutes in [from, to): 60 currencies (like /global), dominance of `top`. */
+function* globalLines(top: string[], from: number, to: number): Generator<string> {
   const currencies = [
     "usd",
     "eur",
@@ -149,25 +158,75 @@ export async function generate(
     "eth",
     ...Array.from({ length: 54 }, (_, i) => `c${i}`),
   ];
-  const top = series.slice(0, 10);
-  const globals = function* () {
-    for (let time = start; time < end; time += STEP) {
-      const total = 2e12 * (1 + 0.1 * Math.sin(time / (30 * DAY)));
-      const caps = Object.fromEntries(currencies.map((c, i) => [c, total * (1 + i / 10)]));
-      const volumes = Object.fromEntries(currencies.map((c, i) => [c, total * 0.05 * (1 + i / 10)]));
-      const shares = Object.fromEntries(
-        top.map((c, i) => [c.symbol, (40 - 3 * i) * (1 + 0.01 * Math.sin(time / DAY + i))]),
-      );
-      yield `${new Date(time).toISOString()}\t12000\t800\t0.5\t${JSON.stringify(caps)}\t${
-        JSON.stringify(volumes)
-      }\t${JSON.stringify(shares)}\n`;
+  for (let time = from; time < to; time += STEP) {
+    const total = 2e12 * (1 + 0.1 * Math.sin(time / (30 * DAY)));
+    const caps = Object.fromEntries(currencies.map((c, i) => [c, total * (1 + i / 10)]));
+    const volumes = Object.fromEntries(currencies.map((c, i) => [c, total * 0.05 * (1 + i / 10)]));
+    const shares = Object.fromEntries(
+      top.map((c, i) => [c, (40 - 3 * i) * (1 + 0.01 * Math.sin(time / DAY + i))]),
+    );
+    yield `${new Date(time).toISOString()}\t12000\t800\t0.5\t${JSON.stringify(caps)}\t${
+      JSON.stringify(volumes)
+    }\t${JSON.stringify(shares)}\n`;
+  }
+}
+
+/**
+ * Bring a generated database up to now, as a running collector would: 5-minute snapshots from the newest one
+ * (each coin's random walk continued, volatility ~1% a day), the candles refreshed. A benchmark of "as of now"
+ * queries on data that stopped hours ago would measure the fallbacks for stale coins instead.
+ */
+export async function topUp(
+  sql: Sql,
+  mode: StorageMode,
+  log: (message: string) => void = () => {},
+): Promise<number> {
+  const last = await sql<
+    {
+      coin_id: string;
+      time: Date;
+      price: number;
+      market_cap: number;
+      total_volume: number;
+      ath: number;
+      ath_date: Date;
+    }[]
+  >`
+    SELECT DISTINCT ON (coin_id) coin_id, time, price, market_cap, total_volume, ath, ath_date
+    FROM market_snapshots
+    WHERE time > (SELECT max(time) FROM market_snapshots) - INTERVAL '10 minutes'
+    ORDER BY coin_id, time DESC`;
+  if (!last.length) return 0;
+  const newest = Math.max(...last.map((r) => r.time.getTime()));
+  const end = Math.floor(Date.now() / STEP) * STEP;
+  if (end <= newest) return 0;
+  const normal = random(newest);
+  const state = last.map((r) => ({ ...r, supply: r.market_cap / r.price, ath_date: r.ath_date.getTime() }));
+  let rows = 0;
+  const lines = function* () {
+    for (let time = newest + STEP; time <= end; time += STEP) {
+      const stamp = new Date(time).toISOString();
+      for (const c of state) {
+        c.price *= Math.exp(0.01 / Math.sqrt(STEPS_PER_DAY) * normal());
+        if (c.price > c.ath) [c.ath, c.ath_date] = [c.price, time];
+        rows++;
+        yield `${stamp}\t${c.coin_id}\tusd\t${c.price}\t${c.price * c.supply}\t${c.total_volume}\t${c.ath}\t${
+          new Date(c.ath_date).toISOString()
+        }\tmarkets\n`;
+      }
     }
   };
   await copy(
     sql,
-    "COPY global_snapshots (time, active_cryptocurrencies, markets, market_cap_change_pct_24h_usd, total_market_cap, total_volume, market_cap_percentage) FROM STDIN",
-    globals(),
+    "COPY market_snapshots (time, coin_id, vs_currency, price, market_cap, total_volume, ath, ath_date, source) FROM STDIN",
+    lines(),
   );
-  log("generated global snapshots");
-  return { from: new Date(start), to: new Date(end), coins: series.map((c) => c.id), rows };
+  const [global] = await sql<{ symbols: string[] }[]>`
+    SELECT coalesce((SELECT array_agg(k ORDER BY v DESC) FROM jsonb_each_text(market_cap_percentage) AS e (k, v)), '{}')
+      AS symbols
+    FROM global_snapshots ORDER BY time DESC LIMIT 1`;
+  await copy(sql, GLOBAL_COPY, globalLines(global?.symbols ?? [], newest + STEP, end + STEP));
+  await refreshCandles(sql, mode, new Date(newest), new Date(end));
+  log(`topped up ${rows} rows to ${new Date(end).toISOString()}`);
+  return rows;
 }
