@@ -547,6 +547,8 @@ ORDER BY rank`))],
           description: "Share of the total market cap by coin (CoinGecko's list), others = the rest.",
           w: 16,
           h: 9,
+          // Eleven stacked series: 500 points each are plenty, and half the rows of a panel-width default.
+          maxDataPoints: 500,
           targets: [series(sql(`
 SELECT time, upper(symbol) AS symbol, dominance_pct
 FROM dominance_between($__timeFrom(), $__timeTo(), ${STEP})

@@ -226,6 +226,18 @@ for (const mode of modes) {
         assert.ok(move, "bitcoin has a 1h move");
         assert.ok(Math.abs(move.change_pct - 100 * (move.price / move.reference_price - 1)) < 1e-9);
 
+        // A volatility spike is measured with the figures of the view volatility (checked against an
+        // independent computation in sql/analytics_test.ts): bitcoin has hourly data for the last 30 days.
+        const [spike] = await reader<{ vol_24h: number; vol_30d: number; spike_ratio: number }[]>`
+          SELECT vol_24h, vol_30d, spike_ratio FROM alert_volatility_spikes WHERE coin_id = 'bitcoin'`;
+        const [volatility] = await reader<{ vol_intraday_24h: number; vol_30d: number }[]>`
+          SELECT vol_intraday_24h, vol_30d FROM volatility WHERE coin_id = 'bitcoin' AND vs_currency = 'usd'`;
+        assert.ok(spike && volatility, "bitcoin has a volatility spike row and a volatility row");
+        const close = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.abs(b);
+        assert.ok(close(spike.vol_24h, volatility.vol_intraday_24h), `vol_24h ${JSON.stringify(spike)}`);
+        assert.ok(close(spike.vol_30d, volatility.vol_30d), `vol_30d ${JSON.stringify(spike)}`);
+        assert.ok(close(spike.spike_ratio, volatility.vol_intraday_24h / volatility.vol_30d), "spike_ratio");
+
         // Freshness: the observed interval is the 5-minute schedule, stale after 3 of them.
         const freshness = async () =>
           (await reader<

@@ -23,7 +23,7 @@
  * BENCH_REPORT (a file to write the table to).
  */
 import type { Sql } from "../ingest/db/connect.ts";
-import { loadAnalytics, migrate, type StorageMode } from "../ingest/db/migrate.ts";
+import { migrate, type StorageMode } from "../ingest/db/migrate.ts";
 import { storageModes } from "../ingest/testing/db.ts";
 import { MIN_INTERVAL_MS, resolveVariables } from "../grafana/harness.ts";
 import { expandPanelQuery, panelIntervalMs, type TimeRange } from "../grafana/macros.ts";
@@ -82,11 +82,15 @@ async function createRawSource(sql: Sql): Promise<void> {
     CREATE VIEW raw_source.candles_1d AS ${candle("1 day")};
     CREATE VIEW raw_source.candles_1w AS ${week};
     CREATE VIEW raw_source.candles_4w AS ${period};`).simple();
-  // Views bind their tables when created: recreate each view of the surface from its text, in raw_source,
-  // in the order the files create them (functions find the candles through the search_path when they run).
-  const views = (await loadAnalytics()).files.flatMap((f) =>
-    [...f.sql.matchAll(/^CREATE VIEW ([a-z_0-9]+)/gm)].map((m) => m[1]!)
-  );
+  // Views bind their tables when created: recreate every view of the database (the surface's and the alerting
+  // ones of the migrations) from its text, in raw_source, in creation order, so that a view reading another one
+  // reads its twin (functions find the candles through the search_path when they run).
+  const views = (await sql<{ name: string }[]>`
+    SELECT c.relname AS name FROM pg_class c
+    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'
+      AND c.relname NOT IN ('candles_1h', 'candles_1d', 'candles_1w', 'candles_4w')
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+    ORDER BY c.oid`).map((v) => v.name);
   for (const view of views) {
     const [{ definition }] = await sql.unsafe(
       `SELECT pg_get_viewdef('public.${view}'::regclass) AS definition`,

@@ -2,16 +2,25 @@
 -- stablecoins, movers and breadth, and the market-wide history from the /global snapshots.
 
 -- The newest hourly candle: looked for in the last hours first, then days (TimescaleDB reads every bucket of
--- the range for a max() over a continuous aggregate). Its day is the newest daily candle's.
+-- the range for a max() over a continuous aggregate). Its day is the newest daily candle's. One statement per
+-- step, each bound a constant of its statement: TimescaleDB then plans only the chunks that can hold it (a
+-- single statement with all three steps cost ~20 ms of planning a call, the unbounded one planning every chunk).
 CREATE FUNCTION newest_hour()
 RETURNS timestamptz
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+  recent constant timestamptz := now() - INTERVAL '3 hours';
+  days constant timestamptz := now() - INTERVAL '48 hours';
+  newest timestamptz;
 BEGIN
-  RETURN coalesce(
-    (SELECT max(bucket) FROM candles_1h WHERE bucket > now() - INTERVAL '3 hours'),
-    (SELECT max(bucket) FROM candles_1h WHERE bucket > now() - INTERVAL '48 hours'),
-    (SELECT max(bucket) FROM candles_1h)
-  );
+  SELECT max(bucket) INTO newest FROM candles_1h WHERE bucket > recent;
+  IF newest IS NULL THEN
+    SELECT max(bucket) INTO newest FROM candles_1h WHERE bucket > days;
+  END IF;
+  IF newest IS NULL THEN
+    SELECT max(bucket) INTO newest FROM candles_1h;
+  END IF;
+  RETURN newest;
 END;
 $$;
 COMMENT ON FUNCTION newest_hour() IS

@@ -56,3 +56,46 @@ UNION ALL
 SELECT * FROM alert_price_move_rows('24h', INTERVAL '24 hours');
 COMMENT ON VIEW alert_price_moves IS
   'Per coin and window (''1h'', ''24h''): change_pct (percent) from the newest snapshot at least one window (at most two) before the newest one, and the coin''s threshold_pct. Currency: alert_settings.vs_currency.';
+
+-- Volatility spikes for the volatility-spike rule: the intraday volatility of the last 24 hours over the 30-day
+-- daily volatility, both as the view volatility defines them (vol_intraday_24h and vol_30d, up to the newest
+-- candles), in alert_settings.vs_currency, for coins with at least 6 hourly and 10 daily returns. Nothing while
+-- the newest hourly candle is more than a day old: a stalled collector is the stale-data rule's business, and
+-- a spike of the past must not keep firing.
+CREATE VIEW alert_volatility_spikes AS
+WITH s AS MATERIALIZED (
+  SELECT a.vs_currency, n.hour, date_bin('24 hours', n.hour, '2000-01-03') AS day
+  FROM alert_settings a
+  CROSS JOIN (SELECT newest_hour() AS hour) n
+  WHERE n.hour > now() - INTERVAL '24 hours'
+), recent AS (
+  SELECT h.coin_id, h.volatility AS vol_24h, h.log_returns AS hourly_returns
+  FROM s
+  CROSS JOIN LATERAL hourly_volatility(INTERVAL '24 hours') h
+  WHERE h.vs_currency = s.vs_currency AND h.log_returns >= 6
+), baseline AS (
+  SELECT w.coin_id, w.stddev_log_return * sqrt(365) AS vol_30d, w.log_returns AS daily_returns
+  FROM s
+  CROSS JOIN LATERAL daily_return_windows(
+    s.vs_currency, ARRAY[s.day - INTERVAL '720 hours'], greatest(s.day, now()), NULL, false
+  ) w
+  WHERE w.log_returns >= 10
+)
+SELECT
+  r.coin_id,
+  c.symbol,
+  c.name,
+  s.vs_currency,
+  r.vol_24h,
+  b.vol_30d,
+  r.vol_24h / b.vol_30d AS spike_ratio,
+  t.volatility_spike_ratio AS threshold_ratio,
+  r.hourly_returns,
+  b.daily_returns
+FROM recent r
+JOIN baseline b ON b.coin_id = r.coin_id AND b.vol_30d > 0
+JOIN coins c ON c.id = r.coin_id
+JOIN alert_coin_thresholds t ON t.coin_id = r.coin_id AND t.enabled
+CROSS JOIN s;
+COMMENT ON VIEW alert_volatility_spikes IS
+  'Per coin (alert_settings.vs_currency): vol_24h = vol_intraday_24h and vol_30d = vol_30d of the view volatility (annualized; at least 6 hourly and 10 daily returns), spike_ratio = vol_24h / vol_30d, and the coin''s threshold_ratio. No rows while the newest hourly candle is more than 24 hours old.';
