@@ -81,14 +81,17 @@ async function createRawSource(sql: Sql): Promise<void> {
     CREATE VIEW raw_source.candles_1h AS ${candle("1 hour")};
     CREATE VIEW raw_source.candles_1d AS ${candle("1 day")};
     CREATE VIEW raw_source.candles_1w AS ${week};
-    CREATE VIEW raw_source.candles_4w AS ${period};`).simple();
+    CREATE VIEW raw_source.candles_4w AS ${period};
+    CREATE VIEW raw_source.candles_1d_stored AS SELECT * FROM raw_source.candles_1d;
+    CREATE VIEW raw_source.candles_1w_stored AS SELECT * FROM raw_source.candles_1w;
+    CREATE VIEW raw_source.candles_4w_stored AS SELECT * FROM raw_source.candles_4w;`).simple();
   // Views bind their tables when created: recreate every view of the database (the surface's and the alerting
   // ones of the migrations) from its text, in raw_source, in creation order, so that a view reading another one
   // reads its twin (functions find the candles through the search_path when they run).
   const views = (await sql<{ name: string }[]>`
     SELECT c.relname AS name FROM pg_class c
     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'
-      AND c.relname NOT IN ('candles_1h', 'candles_1d', 'candles_1w', 'candles_4w')
+      AND c.relname !~ '^candles_' -- the candles and their stored rows: raw twins above
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
     ORDER BY c.oid`).map((v) => v.name);
   for (const view of views) {

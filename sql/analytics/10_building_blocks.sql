@@ -341,31 +341,45 @@ DECLARE
     WHERE date_bin('7 days', d, '2000-01-03') <> ALL (weeks) AND date_bin('28 days', d, '2000-01-03') <> ALL (periods)
     ORDER BY d
   );
+  sources constant text[] := ARRAY['candles_1d', 'candles_1w', 'candles_4w'];
+  -- A daily candle is a piece of one day; weekly and 4-week candles carry the statistics of their days.
+  daily_columns constant text := 'd.coin_id, d.vs_currency, d.bucket, d.close, d.bucket, d.close, 1, 0, 0::float8, '
+    '0::float8, 0::float8, d.close, d.close, CASE WHEN d.close > 0 THEN 0::float8 END, d.close';
+  long_columns constant text := 'd.coin_id, d.vs_currency, d.first_day, d.first_close, d.last_day, d.close, d.days, '
+    'd.log_returns, d.log_return_mean, d.log_return_m2, d.log_return_downside, d.max_close, d.min_close, '
+    'd.max_drawdown, d.sum_close';
+  watermark timestamptz;
+  buckets timestamptz[];
+  part timestamptz[];
+  parts text[] := '{}';
+  stored boolean;
 BEGIN
-  -- The BETWEEN bounds (redundant with = ANY) let TimescaleDB skip a real-time part outside them.
-  RETURN QUERY
-  WITH pieces AS MATERIALIZED (
-    SELECT d.coin_id, d.vs_currency, d.bucket AS first_day, d.close AS first_close, d.bucket AS last_day,
-      d.close AS last_close, 1 AS days, 0 AS n, 0::float8 AS mean, 0::float8 AS m2, 0::float8 AS downside,
-      d.close AS max_close, d.close AS min_close, CASE WHEN d.close > 0 THEN 0::float8 END AS mdd,
-      d.close AS sum_close
-    FROM candles_1d d
-    WHERE (p_vs IS NULL OR d.vs_currency = p_vs) AND d.bucket = ANY (daily) AND d.bucket BETWEEN daily[1] AND daily[cardinality(daily)]
-      AND (p_coins IS NULL OR d.coin_id = ANY (p_coins))
-    UNION ALL
-    SELECT w.coin_id, w.vs_currency, w.first_day, w.first_close, w.last_day, w.close, w.days, w.log_returns,
-      w.log_return_mean, w.log_return_m2, w.log_return_downside, w.max_close, w.min_close, w.max_drawdown,
-      w.sum_close
-    FROM candles_1w w
-    WHERE (p_vs IS NULL OR w.vs_currency = p_vs) AND w.bucket = ANY (weeks) AND w.bucket BETWEEN weeks[1] AND weeks[cardinality(weeks)]
-      AND (p_coins IS NULL OR w.coin_id = ANY (p_coins))
-    UNION ALL
-    SELECT m.coin_id, m.vs_currency, m.first_day, m.first_close, m.last_day, m.close, m.days, m.log_returns,
-      m.log_return_mean, m.log_return_m2, m.log_return_downside, m.max_close, m.min_close, m.max_drawdown,
-      m.sum_close
-    FROM candles_4w m
-    WHERE (p_vs IS NULL OR m.vs_currency = p_vs) AND m.bucket = ANY (periods) AND m.bucket BETWEEN periods[1] AND periods[cardinality(periods)]
-      AND (p_coins IS NULL OR m.coin_id = ANY (p_coins))
+  -- The pieces of each level: buckets before the level's watermark from its stored rows, the others (the newest,
+  -- in TimescaleDB mode) through the real-time view, which a statement references only when it needs it (see
+  -- 208_stored_candles.timescaledb.sql). Bucket lists are literals of the statement: TimescaleDB leaves the
+  -- chunks that cannot hold them out at plan time (the BETWEEN bounds, redundant with = ANY, let it do so).
+  FOR level IN 1..3 LOOP
+    watermark := coalesce(candles_materialized_until(sources[level]), '-infinity');
+    buckets := CASE level WHEN 1 THEN daily WHEN 2 THEN weeks ELSE periods END;
+    FOREACH stored IN ARRAY ARRAY[true, false] LOOP
+      part := ARRAY(SELECT b FROM unnest(buckets) b WHERE (b < watermark) = stored ORDER BY b);
+      CONTINUE WHEN cardinality(part) = 0;
+      parts := parts || format(
+        $p$SELECT %s FROM %I d WHERE ($1::text IS NULL OR d.vs_currency = $1) AND d.bucket = ANY (%L::timestamptz[])
+          AND d.bucket BETWEEN %L AND %L AND ($2::text[] IS NULL OR d.coin_id = ANY ($2))$p$,
+        CASE level WHEN 1 THEN daily_columns ELSE long_columns END,
+        sources[level] || CASE WHEN stored THEN '_stored' ELSE '' END, part, part[1], part[cardinality(part)]);
+    END LOOP;
+  END LOOP;
+  IF cardinality(parts) = 0 THEN
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE format($q$
+  WITH pieces (
+    coin_id, vs_currency, first_day, first_close, last_day, last_close, days, n, mean, m2, downside, max_close,
+    min_close, mdd, sum_close
+  ) AS MATERIALIZED (
+    %s
   ),
   links AS (
     -- The return from a piece's last close to the next piece's first close, on consecutive days; it belongs to
@@ -381,14 +395,14 @@ BEGIN
       sum(p.n * p.mean) AS s1, sum(p.m2 + p.n * p.mean ^ 2) AS s2, sum(p.downside) AS downside,
       min(p.min_close) AS min_close, max(p.max_close) AS max_close, sum(p.sum_close) / sum(p.days) AS mean_close
     FROM pieces p
-    JOIN unnest(starts) x ON p.first_day >= x
+    JOIN unnest($3::timestamptz[]) x ON p.first_day >= x
     GROUP BY x, p.coin_id, p.vs_currency
   ),
   link_sums AS (
     SELECT x AS window_from, l.coin_id, l.vs_currency, count(*) AS n, sum(l.r) AS s1, sum(l.r ^ 2) AS s2,
       sum(least(l.r, 0) ^ 2) AS downside
     FROM links l
-    JOIN unnest(starts) x ON l.from_day >= x
+    JOIN unnest($3::timestamptz[]) x ON l.from_day >= x
     GROUP BY x, l.coin_id, l.vs_currency
   ),
   drawdowns AS (
@@ -401,8 +415,8 @@ BEGIN
           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS peak_before
       FROM pieces p
-      JOIN unnest(starts) x ON p.first_day >= x
-      WHERE p_drawdown
+      JOIN unnest($3::timestamptz[]) x ON p.first_day >= x
+      WHERE $4
     ) k
     GROUP BY k.window_from, k.coin_id, k.vs_currency
   ),
@@ -420,7 +434,8 @@ BEGIN
     sqrt(t.downside / NULLIF(t.n, 0)),
     d.mdd, t.min_close, t.max_close, t.mean_close
   FROM totals t
-  LEFT JOIN drawdowns d USING (window_from, coin_id, vs_currency);
+  LEFT JOIN drawdowns d USING (window_from, coin_id, vs_currency)$q$, array_to_string(parts, ' UNION ALL '))
+  USING p_vs, p_coins, starts, p_drawdown;
 END;
 $$;
 COMMENT ON FUNCTION daily_return_windows(text, timestamptz[], timestamptz, text[], boolean) IS

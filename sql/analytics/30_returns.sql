@@ -32,7 +32,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION returns_start(text, timestamptz) IS
-  'p_from, or the first instant a price in p_vs is known (the close of the earliest hourly candle) when that is later: the start to use for returns over a range that may begin before the history. NULL without data.';
+  'p_from, or the first instant a price in p_vs is known (the close of the earliest hourly candle) when that is later: the start to use for returns over a range that may begin before the history. p_from without data in p_vs.';
 
 CREATE FUNCTION roi(p_coin text, p_vs text, p_from timestamptz, p_to timestamptz)
 RETURNS double precision

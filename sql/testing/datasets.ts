@@ -217,7 +217,16 @@ export async function liveDataset(): Promise<Dataset> {
 }
 
 /** Write a dataset as the collector does, then refresh the candles over its whole range. */
-export async function loadDataset(sql: Sql, mode: StorageMode, data: Dataset): Promise<void> {
+/**
+ * Insert a dataset and refresh its candles, as the collector does. `materializeUntil` (TimescaleDB): refresh the
+ * continuous aggregates only up to that instant, leaving the rest to their real-time part.
+ */
+export async function loadDataset(
+  sql: Sql,
+  mode: StorageMode,
+  data: Dataset,
+  options: { materializeUntil?: number } = {},
+): Promise<void> {
   await sql`INSERT INTO coins ${
     sql(data.coins.map((c) => ({ id: c.id, symbol: c.symbol, name: c.name, image_url: c.imageUrl })))
   }`;
@@ -259,5 +268,5 @@ export async function loadDataset(sql: Sql, mode: StorageMode, data: Dataset): P
       })))
     }`;
   }
-  await refreshCandles(sql, mode, new Date(data.start), new Date(data.end));
+  await refreshCandles(sql, mode, new Date(data.start), new Date(options.materializeUntil ?? data.end));
 }
