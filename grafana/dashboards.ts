@@ -995,8 +995,7 @@ ORDER BY a.symbol, b.symbol`))],
           h: 12,
           targets: [table(sql(`
 SELECT *
-FROM risk_return('$currency', ${FROM_30D}, $__timeTo())
-WHERE coin_id IN ($coins)`))],
+FROM risk_return('$currency', ${FROM_30D}, $__timeTo(), ARRAY[$coins])`))],
           options: {
             mode: "riskReturn",
             detailUrl: "/d/coin-detail/coin-detail?var-coin=${coin_id}&${__url_time_range}",
@@ -1015,10 +1014,9 @@ WHERE coin_id IN ($coins)`))],
           targets: [table(sql(`
 SELECT r.coin_id, upper(c.symbol) AS symbol, c.name, r.volatility, r.max_drawdown, r.sharpe, r.sortino,
        t.roi, t.roi_vs_btc, r.observations
-FROM risk_metrics('$currency', ${FROM_30D}, $__timeTo()) r
+FROM risk_metrics('$currency', ${FROM_30D}, $__timeTo(), ARRAY[$coins]) r
 JOIN coins c ON c.id = r.coin_id
-LEFT JOIN roi_table('$currency', ${FROM_30D}, $__timeTo()) t ON t.coin_id = r.coin_id
-WHERE r.coin_id IN ($coins)
+LEFT JOIN roi_table('$currency', ${FROM_30D}, $__timeTo(), ARRAY[$coins]) t ON t.coin_id = r.coin_id
 ORDER BY r.sharpe DESC NULLS LAST`))],
           fieldConfig: fieldDefaults({ decimals: 2 }, [
             hidden("coin_id"),
@@ -1045,8 +1043,7 @@ ORDER BY r.sharpe DESC NULLS LAST`))],
 function volatilityRoi(): JsonObject {
   const riskReturnSql = sql(`
 SELECT *
-FROM risk_return('$currency', ${FROM_30D}, $__timeTo())
-WHERE coin_id IN ($coins)`);
+FROM risk_return('$currency', ${FROM_30D}, $__timeTo(), ARRAY[$coins])`);
   return dashboard({
     uid: "volatility-roi",
     title: "Volatility & ROI",
@@ -1076,8 +1073,7 @@ WHERE coin_id IN ($coins)`);
           // Exactly the dashboard's range: the panel says "invested at <range start>".
           targets: [table(sql(`
 SELECT *
-FROM risk_return('$currency', $__timeFrom(), $__timeTo())
-WHERE coin_id IN ($coins)`))],
+FROM risk_return('$currency', $__timeFrom(), $__timeTo(), ARRAY[$coins])`))],
           options: {
             mode: "roi",
             amount: 1000,

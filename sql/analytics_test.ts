@@ -278,6 +278,17 @@ function historyChecks(data: Dataset): Check[] {
         allNull: allColumns(["start_time", "start_price", "roi", "roi_vs_btc"]),
       },
       {
+        // Of some coins, without bitcoin: roi_vs_btc still needs its price.
+        label: `roi_table of some coins ${name}`,
+        query: `SELECT * FROM roi_table('usd', ${args}, ARRAY['ethereum', 'edge-new', 'edge-gaps'])`,
+        expected: (m) =>
+          m.roiTable("usd", from, to).filter((r) =>
+            ["ethereum", "edge-new", "edge-gaps"].includes(String(r.coin_id))
+          ),
+        key: ["coin_id"],
+        allNull: allColumns(["start_time", "start_price", "roi", "roi_vs_btc"]),
+      },
+      {
         label: `investment_value ${name}`,
         query: `SELECT * FROM investment_value('usd', 1000, ${args})`,
         expected: (m) => m.investmentValue("usd", 1000, from, to),
@@ -287,6 +298,13 @@ function historyChecks(data: Dataset): Check[] {
         label: `risk_metrics ${name}`,
         query: `SELECT * FROM risk_metrics('usd', ${args})`,
         expected: (m) => m.riskMetrics("usd", from, to),
+        key: ["coin_id"],
+      },
+      {
+        label: `risk_metrics of some coins ${name}`,
+        query: `SELECT * FROM risk_metrics('usd', ${args}, ARRAY['ethereum', 'edge-zero'])`,
+        expected: (m) =>
+          m.riskMetrics("usd", from, to).filter((r) => ["ethereum", "edge-zero"].includes(String(r.coin_id))),
         key: ["coin_id"],
       },
       {
@@ -315,6 +333,14 @@ function historyChecks(data: Dataset): Check[] {
         expected: (m) => m.riskReturn("usd", from, to),
         key: ["coin_id"],
         allNull: allColumns(["roi"]),
+      },
+      {
+        label: `risk_return of some coins ${name}`,
+        query: `SELECT * FROM risk_return('usd', ${args}, ARRAY['bitcoin', 'edge-gaps'])`,
+        expected: (m) =>
+          m.riskReturn("usd", from, to).filter((r) => ["bitcoin", "edge-gaps"].includes(String(r.coin_id))),
+        key: ["coin_id"],
+        allNull: ["change_24h_pct", ...allColumns(["roi"])], // daily history: no price 24 h before the end
       },
     );
     checks.push({

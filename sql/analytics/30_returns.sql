@@ -47,14 +47,15 @@ $$;
 COMMENT ON FUNCTION roi(text, text, timestamptz, timestamptz) IS
   'Return of p_coin in p_vs from p_from to p_to as a fraction: price at p_to / price at p_from - 1 (see price_at). NULL when either price is unknown (no data before p_from, e.g. a coin listed later), when the coin has no observation in (p_from, p_to] (stopped trading, or a range shorter than the hourly resolution) or when the start price is 0.';
 
-CREATE FUNCTION roi_table(p_vs text, p_from timestamptz, p_to timestamptz)
+CREATE FUNCTION roi_table(p_vs text, p_from timestamptz, p_to timestamptz, p_coins text[] DEFAULT NULL)
 RETURNS TABLE (
   coin_id text, symbol text, name text, start_time timestamptz, start_price double precision,
   end_time timestamptz, end_price double precision, roi double precision, roi_vs_btc double precision
 )
 LANGUAGE sql STABLE AS $$
+  -- Bitcoin's prices are looked up with the coins asked for: roi_vs_btc needs them.
   WITH ends AS MATERIALIZED (
-    SELECT e.* FROM prices_at(p_vs, p_to) e
+    SELECT e.* FROM prices_at(p_vs, p_to, CASE WHEN p_coins IS NOT NULL THEN array_append(p_coins, 'bitcoin') END) e
     WHERE e.time > p_from
       AND analytics_check(p_from < p_to, format('from (%s) must be before to (%s)', p_from, p_to))
   ),
@@ -72,9 +73,10 @@ LANGUAGE sql STABLE AS $$
   SELECT r.*, (1 + r.roi) / NULLIF(1 + btc.roi, 0) - 1
   FROM returns r
   LEFT JOIN returns btc ON btc.coin_id = 'bitcoin'
+  WHERE p_coins IS NULL OR r.coin_id = ANY (p_coins)
 $$;
-COMMENT ON FUNCTION roi_table(text, timestamptz, timestamptz) IS
-  'Per coin observed in (p_from, p_to]: the start and end prices used (price_at p_from and p_to, with the times of those closes), roi = end_price / start_price - 1 (NULL when the coin has no data before p_from) and roi_vs_btc = (1 + roi) / (1 + roi of bitcoin) - 1.';
+COMMENT ON FUNCTION roi_table(text, timestamptz, timestamptz, text[]) IS
+  'Per coin (of p_coins; NULL = all) observed in (p_from, p_to]: the start and end prices used (price_at p_from and p_to, with the times of those closes), roi = end_price / start_price - 1 (NULL when the coin has no data before p_from) and roi_vs_btc = (1 + roi) / (1 + roi of bitcoin) - 1.';
 
 CREATE FUNCTION investment_value(p_vs text, p_amount double precision, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (

@@ -135,7 +135,7 @@ $$;
 COMMENT ON FUNCTION rolling_volatility(text, text[], int, timestamptz, timestamptz) IS
   'For each daily candle in [p_from, p_to] of p_coins (NULL = all): annualized volatility of the daily log returns of the p_window_days days ending that day (days in (d - window, d]) = sample standard deviation x sqrt(365); NULL with fewer than 2 returns in the window.';
 
-CREATE FUNCTION risk_metrics(p_vs text, p_from timestamptz, p_to timestamptz)
+CREATE FUNCTION risk_metrics(p_vs text, p_from timestamptz, p_to timestamptz, p_coins text[] DEFAULT NULL)
 RETURNS TABLE (
   coin_id text, observations int, mean_log_return double precision, volatility double precision,
   max_drawdown double precision, sharpe double precision, sortino double precision
@@ -145,10 +145,10 @@ LANGUAGE sql STABLE AS $$
     s.coin_id, s.log_returns, s.mean_log_return, s.stddev_log_return * sqrt(365), s.max_drawdown,
     s.mean_log_return / NULLIF(s.stddev_log_return, 0) * sqrt(365),
     s.mean_log_return / NULLIF(s.downside_deviation, 0) * sqrt(365)
-  FROM daily_return_stats(p_vs, p_from, p_to) s
+  FROM daily_return_stats(p_vs, p_from, p_to, p_coins) s
 $$;
-COMMENT ON FUNCTION risk_metrics(text, timestamptz, timestamptz) IS
-  'Per coin with daily candles in [p_from, p_to], over its daily log returns r (risk-free rate 0): observations = number of returns, mean_log_return = mean(r), volatility = stddev_samp(r) x sqrt(365), max_drawdown = max over days of 1 - close / running peak close (fraction, >= 0), sharpe = mean(r) / stddev_samp(r) x sqrt(365), sortino = mean(r) / sqrt(sum(min(r, 0)^2) / n) x sqrt(365). NULL when undefined (fewer than 2 returns, no variation, no down day).';
+COMMENT ON FUNCTION risk_metrics(text, timestamptz, timestamptz, text[]) IS
+  'Per coin (of p_coins; NULL = all) with daily candles in [p_from, p_to], over its daily log returns r (risk-free rate 0): observations = number of returns, mean_log_return = mean(r), volatility = stddev_samp(r) x sqrt(365), max_drawdown = max over days of 1 - close / running peak close (fraction, >= 0), sharpe = mean(r) / stddev_samp(r) x sqrt(365), sortino = mean(r) / sqrt(sum(min(r, 0)^2) / n) x sqrt(365). NULL when undefined (fewer than 2 returns, no variation, no down day).';
 
 CREATE FUNCTION drawdown_series(p_coin text, p_vs text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (
@@ -188,7 +188,7 @@ $$;
 COMMENT ON FUNCTION correlation_matrix(text, text[], timestamptz, timestamptz) IS
   'Every ordered pair (coin_a, coin_b) of p_coins, diagonal included: Pearson correlation of their daily log returns in [p_from, p_to] on the days both have one (observations = that count; NULL with fewer than 2 or no variation).';
 
-CREATE FUNCTION risk_return(p_vs text, p_from timestamptz, p_to timestamptz)
+CREATE FUNCTION risk_return(p_vs text, p_from timestamptz, p_to timestamptz, p_coins text[] DEFAULT NULL)
 RETURNS TABLE (
   coin_id text, symbol text, name text, volatility double precision, roi double precision,
   market_cap double precision, change_24h_pct double precision
@@ -196,7 +196,7 @@ RETURNS TABLE (
 LANGUAGE sql STABLE AS $$
   WITH v AS MATERIALIZED (
     SELECT row_number() OVER (ORDER BY s.coin_id)::int AS i, s.coin_id, s.stddev_log_return * sqrt(365) AS volatility
-    FROM daily_return_windows(p_vs, ARRAY[p_from], p_to, NULL, false) s
+    FROM daily_return_windows(p_vs, ARRAY[p_from], p_to, p_coins, false) s
   ),
   prices AS MATERIALIZED (
     -- Targets 1..n: the end prices, n+1..2n: the start prices.
@@ -224,5 +224,5 @@ LANGUAGE sql STABLE AS $$
   LEFT JOIN prices s ON s.target = v.i + (SELECT count(*) FROM v)
   LEFT JOIN before d ON d.target = v.i
 $$;
-COMMENT ON FUNCTION risk_return(text, timestamptz, timestamptz) IS
-  'Input of the risk/return panel, per coin with daily candles in [p_from, p_to]: volatility (volatility_between), roi (as roi()), market_cap at p_to (of the hourly candle price_at uses) and change_24h_pct = 100 * (end price / price 24 h before it - 1) (see price_before).';
+COMMENT ON FUNCTION risk_return(text, timestamptz, timestamptz, text[]) IS
+  'Input of the risk/return panel, per coin (of p_coins; NULL = all) with daily candles in [p_from, p_to]: volatility (volatility_between), roi (as roi()), market_cap at p_to (of the hourly candle price_at uses) and change_24h_pct = 100 * (end price / price 24 h before it - 1) (see price_before).';
