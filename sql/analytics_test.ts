@@ -249,6 +249,9 @@ function historyChecks(data: Dataset): Check[] {
     // No price at or before `from` for any coin: every start is unknown.
     const noStart = name === "before any data" || name === "wider than the history";
     const allColumns = (cols: string[]) => (noStart ? cols : []);
+    // The reference rows of some coins only (the functions' optional coin lists).
+    const ofCoins = (coins: string[]) => (rows: Row[]) =>
+      rows.filter((r) => coins.includes(String(r.coin_id)));
     checks.push(
       {
         label: `volatility_between ${name}`,
@@ -281,10 +284,7 @@ function historyChecks(data: Dataset): Check[] {
         // Of some coins, without bitcoin: roi_vs_btc still needs its price.
         label: `roi_table of some coins ${name}`,
         query: `SELECT * FROM roi_table('usd', ${args}, ARRAY['ethereum', 'edge-new', 'edge-gaps'])`,
-        expected: (m) =>
-          m.roiTable("usd", from, to).filter((r) =>
-            ["ethereum", "edge-new", "edge-gaps"].includes(String(r.coin_id))
-          ),
+        expected: (m) => ofCoins(["ethereum", "edge-new", "edge-gaps"])(m.roiTable("usd", from, to)),
         key: ["coin_id"],
         allNull: allColumns(["start_time", "start_price", "roi", "roi_vs_btc"]),
       },
@@ -303,8 +303,7 @@ function historyChecks(data: Dataset): Check[] {
       {
         label: `risk_metrics of some coins ${name}`,
         query: `SELECT * FROM risk_metrics('usd', ${args}, ARRAY['ethereum', 'edge-zero'])`,
-        expected: (m) =>
-          m.riskMetrics("usd", from, to).filter((r) => ["ethereum", "edge-zero"].includes(String(r.coin_id))),
+        expected: (m) => ofCoins(["ethereum", "edge-zero"])(m.riskMetrics("usd", from, to)),
         key: ["coin_id"],
       },
       {
@@ -337,8 +336,7 @@ function historyChecks(data: Dataset): Check[] {
       {
         label: `risk_return of some coins ${name}`,
         query: `SELECT * FROM risk_return('usd', ${args}, ARRAY['bitcoin', 'edge-gaps'])`,
-        expected: (m) =>
-          m.riskReturn("usd", from, to).filter((r) => ["bitcoin", "edge-gaps"].includes(String(r.coin_id))),
+        expected: (m) => ofCoins(["bitcoin", "edge-gaps"])(m.riskReturn("usd", from, to)),
         key: ["coin_id"],
         allNull: ["change_24h_pct", ...allColumns(["roi"])], // daily history: no price 24 h before the end
       },
