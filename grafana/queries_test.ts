@@ -103,6 +103,11 @@ async function check(
   }
   assert.ok(result.rows.length > 0, `${label}: no rows on seeded data\n${text}`);
   const labels = query.format === "time_series" ? assertTimeSeries(result, label) : [];
+  // Tables of coins (a coin_id column, no time) list each coin once.
+  if (query.format !== "time_series" && "coin_id" in result.rows[0]! && !("time" in result.rows[0]!)) {
+    const coins = result.rows.map((row) => row.coin_id);
+    assert.equal(new Set(coins).size, coins.length, `${label}: a coin listed twice\n${text}`);
+  }
   return { rows: result.rows.length, labels, rowsData: result.rows };
 }
 

@@ -289,6 +289,14 @@ function historyChecks(data: Dataset): Check[] {
         allNull: allColumns(["start_time", "start_price", "roi", "roi_vs_btc"]),
       },
       {
+        // With bitcoin in the list (as dashboards pass "All"): each coin once.
+        label: `roi_table of some coins with bitcoin ${name}`,
+        query: `SELECT * FROM roi_table('usd', ${args}, ARRAY['bitcoin', 'ethereum', 'edge-gaps'])`,
+        expected: (m) => ofCoins(["bitcoin", "ethereum", "edge-gaps"])(m.roiTable("usd", from, to)),
+        key: ["coin_id"],
+        allNull: allColumns(["start_time", "start_price", "roi", "roi_vs_btc"]),
+      },
+      {
         label: `investment_value ${name}`,
         query: `SELECT * FROM investment_value('usd', 1000, ${args})`,
         expected: (m) => m.investmentValue("usd", 1000, from, to),

@@ -53,9 +53,10 @@ RETURNS TABLE (
   end_time timestamptz, end_price double precision, roi double precision, roi_vs_btc double precision
 )
 LANGUAGE sql STABLE AS $$
-  -- Bitcoin's prices are looked up with the coins asked for: roi_vs_btc needs them.
+  -- Bitcoin's prices are looked up with the coins asked for, each coin once: roi_vs_btc needs them.
   WITH ends AS MATERIALIZED (
-    SELECT e.* FROM prices_at(p_vs, p_to, CASE WHEN p_coins IS NOT NULL THEN array_append(p_coins, 'bitcoin') END) e
+    SELECT e.* FROM prices_at(p_vs, p_to,
+      CASE WHEN p_coins IS NOT NULL THEN ARRAY(SELECT DISTINCT c FROM unnest(p_coins || 'bitcoin'::text) c) END) e
     WHERE e.time > p_from
       AND analytics_check(p_from < p_to, format('from (%s) must be before to (%s)', p_from, p_to))
   ),
