@@ -82,6 +82,7 @@ async function createRawSource(sql: Sql): Promise<void> {
     CREATE VIEW raw_source.candles_1d AS ${candle("1 day")};
     CREATE VIEW raw_source.candles_1w AS ${week};
     CREATE VIEW raw_source.candles_4w AS ${period};
+    CREATE VIEW raw_source.candles_1h_stored AS SELECT * FROM raw_source.candles_1h;
     CREATE VIEW raw_source.candles_1d_stored AS SELECT * FROM raw_source.candles_1d;
     CREATE VIEW raw_source.candles_1w_stored AS SELECT * FROM raw_source.candles_1w;
     CREATE VIEW raw_source.candles_4w_stored AS SELECT * FROM raw_source.candles_4w;`).simple();

@@ -297,6 +297,13 @@ function historyChecks(data: Dataset): Check[] {
         allNull: allColumns(["start_time", "start_price", "roi", "roi_vs_btc"]),
       },
       {
+        label: `roi_table of every coin listed ${name}`,
+        query: `SELECT * FROM roi_table('usd', ${args}, ARRAY(SELECT id FROM coins))`,
+        expected: (m) => m.roiTable("usd", from, to),
+        key: ["coin_id"],
+        allNull: allColumns(["start_time", "start_price", "roi", "roi_vs_btc"]),
+      },
+      {
         label: `investment_value ${name}`,
         query: `SELECT * FROM investment_value('usd', 1000, ${args})`,
         expected: (m) => m.investmentValue("usd", 1000, from, to),
@@ -312,6 +319,13 @@ function historyChecks(data: Dataset): Check[] {
         label: `risk_metrics of some coins ${name}`,
         query: `SELECT * FROM risk_metrics('usd', ${args}, ARRAY['ethereum', 'edge-zero'])`,
         expected: (m) => ofCoins(["ethereum", "edge-zero"])(m.riskMetrics("usd", from, to)),
+        key: ["coin_id"],
+      },
+      {
+        // Every coin listed, as dashboards pass "All" (coin_filter reads it as no filter).
+        label: `risk_metrics of every coin listed ${name}`,
+        query: `SELECT * FROM risk_metrics('usd', ${args}, ARRAY(SELECT id FROM coins ORDER BY id DESC))`,
+        expected: (m) => m.riskMetrics("usd", from, to),
         key: ["coin_id"],
       },
       {
@@ -488,13 +502,14 @@ for (const mode of modes) {
     Deno.test("analytics (timescaledb): statistics across the materialization watermark equal the reference", async () => {
       const data = historyDataset();
       await withTestDatabase(mode, async ({ sql: owner, connectAs }) => {
-        // Continuous aggregates refreshed up to the middle of the history only: the long-range statistics read
-        // the stored candles before each watermark and the real-time views after it (208_stored_candles).
+        // Continuous aggregates refreshed up to the middle of the history only: the long-range statistics and the
+        // price lookups read the stored candles before each watermark and the real-time views after it
+        // (208_stored_candles, 209_stored_hourly_candles).
         const middle = data.start + 190.3 * DAY;
         await loadDataset(owner, mode, data, { materializeUntil: middle });
-        const [watermarks] = await owner<{ day: Date; week: Date; period: Date }[]>`
-          SELECT candles_materialized_until('candles_1d') AS day, candles_materialized_until('candles_1w') AS week,
-            candles_materialized_until('candles_4w') AS period`;
+        const [watermarks] = await owner<{ hour: Date; day: Date; week: Date; period: Date }[]>`
+          SELECT candles_materialized_until('candles_1h') AS hour, candles_materialized_until('candles_1d') AS day,
+            candles_materialized_until('candles_1w') AS week, candles_materialized_until('candles_4w') AS period`;
         for (const at of Object.values(watermarks!)) {
           // Refreshes cover whole buckets: a watermark is the end of the bucket holding the middle.
           const inside = at.getTime() > data.start + 100 * DAY && at.getTime() < data.end - 100 * DAY;
@@ -502,8 +517,7 @@ for (const mode of modes) {
         }
         const sql = connectAs(COLLECTOR_ROLE);
         const market = new Market(data.rows, data.coins, await stablecoinList(sql));
-        const checks = historyChecks(data).filter((c) => /volatility|risk|drawdown|stablecoin/.test(c.label));
-        assert.ok(checks.length >= 8, `${checks.length} checks`);
+        const checks = historyChecks(data);
         for (const check of checks) {
           assertRowsMatch(check.label, await run(sql, check), check.expected(market, data), check);
         }
@@ -618,6 +632,19 @@ for (const mode of modes) {
           return true;
         });
       }
+    });
+  });
+
+  Deno.test(`analytics (${mode}): coin_filter reads a list of every coin as no filter`, async () => {
+    await withTestDatabase(mode, async ({ sql }) => {
+      await sql`INSERT INTO coins (id, symbol, name) VALUES ('bitcoin', 'btc', 'Bitcoin'), ('ethereum', 'eth', 'Ethereum')`;
+      const filter = async (coins: string) =>
+        (await sql.unsafe(`SELECT coin_filter(${coins}) AS f`))[0]!.f as string[] | null;
+      assert.equal(await filter("NULL"), null);
+      assert.equal(await filter("ARRAY['ethereum', 'bitcoin', 'bitcoin']"), null);
+      assert.deepEqual(await filter("ARRAY['bitcoin']"), ["bitcoin"]);
+      assert.deepEqual(await filter("ARRAY['bitcoin', 'no-such-coin']"), ["bitcoin", "no-such-coin"]);
+      assert.deepEqual(await filter("'{}'::text[]"), []);
     });
   });
 

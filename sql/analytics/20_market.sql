@@ -44,6 +44,7 @@ LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
 #variable_conflict use_column
 DECLARE
   day timestamptz := date_bin('24 hours', newest_hour(), '2000-01-03');
+  coins constant text[] := coin_filter(p_coins);
   series text[];
   currencies text[];
   times timestamptz[];
@@ -62,7 +63,7 @@ BEGIN
       d.coin_id, d.vs_currency, d.close_time, d.close, d.market_cap, d.volume
     FROM candles_1d d
     WHERE d.bucket >= day - INTERVAL '168 hours' AND (p_vs IS NULL OR d.vs_currency = p_vs)
-      AND (p_coins IS NULL OR d.coin_id = ANY (p_coins))
+      AND (coins IS NULL OR d.coin_id = ANY (coins))
     ORDER BY d.coin_id, d.vs_currency, d.bucket DESC
   ) r;
   IF series IS NULL THEN
