@@ -506,6 +506,9 @@ for (const mode of modes) {
         // price lookups read the stored candles before each watermark and the real-time views after it
         // (208_stored_candles, 209_stored_hourly_candles).
         const middle = data.start + 190.3 * DAY;
+        // The refresh policies would move the watermarks to the end if their jobs ran meanwhile.
+        await owner`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs
+                    WHERE proc_name = 'policy_refresh_continuous_aggregate'`;
         await loadDataset(owner, mode, data, { materializeUntil: middle });
         const [watermarks] = await owner<{ hour: Date; day: Date; week: Date; period: Date }[]>`
           SELECT candles_materialized_until('candles_1h') AS hour, candles_materialized_until('candles_1d') AS day,

@@ -27,10 +27,15 @@ COMMENT ON FUNCTION newest_hour() IS
   'Bucket of the newest hourly candle (NULL without data); date_bin(''24 hours'', newest_hour(), ''2000-01-03'') is the newest daily candle''s.';
 
 -- The latest snapshot of every (coin, currency) observed in the 7 days before the newest daily candle (of
--- p_vs and p_coins when given): the latest daily candles give the time of each series' last observation
+-- p_vs and p_coins when given): the latest candles give the time of each series' last observation
 -- (close_time), whose raw row is then read by its key, all series at once (their times as constants of the
 -- statement, so that TimescaleDB leaves out at plan time the chunks that cannot hold them).
 -- Where the raw row is gone (retention), the candle's close, market cap and volume stand in.
+-- The latest candles: the newest two hourly buckets hold every series while the collector runs; the others are
+-- looked for in the day's earlier hourly candles, then in the daily candles of the days before (a daily
+-- candle's close, close_time, market cap and volume are those of its last hourly candle). The day's own daily
+-- candle is not read: in TimescaleDB it is aggregated from the day's hourly candles on every query (the newest
+-- bucket is never materialized), ~10 ms by the end of the UTC day.
 CREATE FUNCTION latest_snapshots(p_vs text DEFAULT NULL, p_coins text[] DEFAULT NULL)
 RETURNS TABLE (
   coin_id text, vs_currency text, "time" timestamptz, price double precision, market_cap double precision,
@@ -43,7 +48,9 @@ RETURNS TABLE (
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
 #variable_conflict use_column
 DECLARE
-  day timestamptz := date_bin('24 hours', newest_hour(), '2000-01-03');
+  hour constant timestamptz := newest_hour();
+  recent constant timestamptz := hour - INTERVAL '1 hour';
+  day constant timestamptz := date_bin('24 hours', hour, '2000-01-03');
   coins constant text[] := coin_filter(p_coins);
   series text[];
   currencies text[];
@@ -56,19 +63,40 @@ DECLARE
   stale_times timestamptz[];
 BEGIN
   SELECT array_agg(r.coin_id), array_agg(r.vs_currency), array_agg(r.close_time), array_agg(r.close),
-    array_agg(r.market_cap), array_agg(r.volume), max(r.close_time)
-  INTO series, currencies, times, closes, caps, volumes, newest
+    array_agg(r.market_cap), array_agg(r.volume)
+  INTO series, currencies, times, closes, caps, volumes
   FROM (
-    SELECT DISTINCT ON (d.coin_id, d.vs_currency)
-      d.coin_id, d.vs_currency, d.close_time, d.close, d.market_cap, d.volume
-    FROM candles_1d d
-    WHERE d.bucket >= day - INTERVAL '168 hours' AND (p_vs IS NULL OR d.vs_currency = p_vs)
-      AND (coins IS NULL OR d.coin_id = ANY (coins))
-    ORDER BY d.coin_id, d.vs_currency, d.bucket DESC
+    SELECT DISTINCT ON (h.coin_id, h.vs_currency)
+      h.coin_id, h.vs_currency, h.close_time, h.close, h.market_cap, h.volume
+    FROM candles_1h h
+    WHERE h.bucket >= recent AND (p_vs IS NULL OR h.vs_currency = p_vs) AND (coins IS NULL OR h.coin_id = ANY (coins))
+    ORDER BY h.coin_id, h.vs_currency, h.bucket DESC
   ) r;
-  IF series IS NULL THEN
+  SELECT coalesce(series, '{}') || array_agg(r.coin_id), coalesce(currencies, '{}') || array_agg(r.vs_currency),
+    coalesce(times, '{}') || array_agg(r.close_time), coalesce(closes, '{}') || array_agg(r.close),
+    coalesce(caps, '{}') || array_agg(r.market_cap), coalesce(volumes, '{}') || array_agg(r.volume)
+  INTO series, currencies, times, closes, caps, volumes
+  FROM (
+    SELECT DISTINCT ON (x.coin_id, x.vs_currency) x.*
+    FROM (
+      SELECT h.coin_id, h.vs_currency, h.bucket, h.close_time, h.close, h.market_cap, h.volume FROM candles_1h h
+      WHERE h.bucket >= day AND h.bucket < recent AND (p_vs IS NULL OR h.vs_currency = p_vs)
+        AND (coins IS NULL OR h.coin_id = ANY (coins))
+      UNION ALL
+      SELECT d.coin_id, d.vs_currency, d.bucket, d.close_time, d.close, d.market_cap, d.volume FROM candles_1d d
+      WHERE d.bucket >= day - INTERVAL '168 hours' AND d.bucket < day AND (p_vs IS NULL OR d.vs_currency = p_vs)
+        AND (coins IS NULL OR d.coin_id = ANY (coins))
+    ) x
+    WHERE NOT EXISTS (
+      SELECT 1 FROM unnest(series, currencies) AS s (coin_id, vs_currency)
+      WHERE s.coin_id = x.coin_id AND s.vs_currency = x.vs_currency
+    )
+    ORDER BY x.coin_id, x.vs_currency, x.bucket DESC
+  ) r;
+  IF cardinality(series) = 0 THEN
     RETURN;
   END IF;
+  newest := (SELECT max(t) FROM unnest(times) t);
   -- Series seen in the hour before the newest observation (all, while the collector runs) are read with a
   -- time range; the others by coin and time.
   SELECT array_agg(series[i]), array_agg(times[i]) INTO stale_coins, stale_times
