@@ -401,22 +401,6 @@ BEGIN
     FOREACH stored IN ARRAY ARRAY[true, false] LOOP
       part := ARRAY(SELECT b FROM unnest(buckets) b WHERE (b < watermark) = stored ORDER BY b);
       CONTINUE WHEN cardinality(part) = 0;
-      IF level = 1 AND NOT stored THEN
-        -- Days after the daily watermark (TimescaleDB: the current day, never materialized): a piece needs only
-        -- the day's close, the close of its last hourly candle. The real-time daily view would aggregate every
-        -- column of the day's hourly candles, ~10 ms for all coins by the end of the UTC day; last() costs ~2 ms.
-        parts := parts || format(
-          $p$SELECT %s FROM (
-            SELECT h.coin_id, h.vs_currency, date_bin('24 hours', h.bucket, '2000-01-03') AS bucket,
-              last(h.close, h.bucket) AS close
-            FROM candles_1h h
-            WHERE ($1::text IS NULL OR h.vs_currency = $1) AND h.bucket >= %L AND h.bucket < %L
-              AND ($2::text[] IS NULL OR h.coin_id = ANY ($2))
-            GROUP BY 1, 2, 3
-          ) d WHERE d.bucket = ANY (%L::timestamptz[])$p$,
-          daily_columns, part[1], part[cardinality(part)] + INTERVAL '24 hours', part);
-        CONTINUE;
-      END IF;
       parts := parts || format(
         $p$SELECT %s FROM %I d WHERE ($1::text IS NULL OR d.vs_currency = $1) AND d.bucket = ANY (%L::timestamptz[])
           AND d.bucket BETWEEN %L AND %L AND ($2::text[] IS NULL OR d.coin_id = ANY ($2))$p$,
