@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect } from "./connect.ts";
-import { ANALYTICS, loadMigrations, migrate, SQL_DIR } from "./migrate.ts";
+import { ANALYTICS, loadMigrations, migrate, type MigrateResult, SQL_DIR } from "./migrate.ts";
 import { COLLECTOR_ROLE, storageModes, withTestDatabase } from "../testing/db.ts";
 
 const modes = await storageModes();
@@ -127,7 +127,11 @@ Deno.test("migrate: two instances starting together apply each file once", async
     const a = connectAs(COLLECTOR_ROLE);
     const b = connectAs(COLLECTOR_ROLE);
     try {
-      const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
+      // Both settle before the connections end (ending one while its migration runs would hang).
+      const [ra, rb] = (await Promise.allSettled([migrate(a), migrate(b)])).map((r) => {
+        if (r.status === "rejected") throw r.reason;
+        return r.value;
+      }) as [MigrateResult, MigrateResult];
       const expected = [...(await loadMigrations(ra.mode)).map((m) => m.file), ANALYTICS];
       assert.deepEqual([...ra.applied, ...rb.applied].sort(), expected.sort());
       assert(ra.applied.length === 0 || rb.applied.length === 0, "both instances applied migrations");
