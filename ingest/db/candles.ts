@@ -58,22 +58,33 @@ export async function refreshCandles(
       const start = Math.max(floorTo(from.getTime(), bucket), oldestSafe);
       const end = Math.min(ceilTo(to.getTime() + 1, bucket), floorTo(now - endOffset, bucket));
       if (end <= start) continue; // all in the real-time part, or all behind the retention horizon
-      for (let attempt = 1;; attempt++) {
-        try {
-          await conn`CALL refresh_continuous_aggregate(${view}::regclass, ${new Date(
-            start,
-          )}::timestamptz, ${new Date(end)}::timestamptz)`;
-          break;
-        } catch (error) {
-          if (attempt >= 20 || !(error instanceof Error) || !/concurrent refresh/.test(error.message)) {
-            throw error;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-        }
-      }
+      await againWhileRefreshing(() =>
+        conn`CALL refresh_continuous_aggregate(${view}::regclass, ${new Date(
+          start,
+        )}::timestamptz, ${new Date(end)}::timestamptz)`
+      );
     }
   } finally {
     await conn`SELECT pg_advisory_unlock(hashtext(${REFRESH_LOCK}))`.catch(() => {});
     conn.release();
+  }
+}
+
+/**
+ * Runs `run` (a refresh, or a migration that refreshes) again, with a growing pause, while it meets another
+ * refresh of the same continuous aggregate: TimescaleDB rejects overlapping refreshes ("due to a concurrent
+ * refresh"), and the refresh policies' jobs run whenever they are due. Up to 20 attempts.
+ */
+export async function againWhileRefreshing(run: () => PromiseLike<unknown>): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      await run();
+      return;
+    } catch (error) {
+      if (attempt >= 20 || !(error instanceof Error) || !/concurrent refresh/.test(error.message)) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 }

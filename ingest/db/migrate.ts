@@ -13,6 +13,7 @@
  * the objects they create are recorded), so one definition of each object lives in one file.
  */
 import type { Sql } from "./connect.ts";
+import { againWhileRefreshing } from "./candles.ts";
 
 export type StorageMode = "timescaledb" | "postgres";
 export type ModeSetting = StorageMode | "auto";
@@ -247,25 +248,6 @@ export async function detectMode(
 }
 
 /**
- * Runs a no-transaction migration, again while it meets a continuous aggregate refresh in progress: the refresh
- * policies' jobs start as soon as a migration creates them, and TimescaleDB rejects an overlapping refresh
- * ("due to a concurrent refresh"). Such migrations (refreshes) can run again from the start.
- */
-async function runAgainWhileRefreshing(run: () => Promise<unknown>): Promise<void> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      await run();
-      return;
-    } catch (error) {
-      if (attempt >= 20 || !(error instanceof Error) || !/concurrent refresh/.test(error.message)) {
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-    }
-  }
-}
-
-/**
  * Apply pending migrations. Holds an advisory lock on a dedicated connection for the whole run, so a
  * second instance waits and then finds nothing to do.
  */
@@ -346,7 +328,8 @@ export async function migrate(
             await conn.unsafe(`BEGIN;\n${migration.sql}\n;\n${record}\nCOMMIT;`).simple();
           } else {
             // Alone, or PostgreSQL runs the statements of one query string in an implicit transaction.
-            await runAgainWhileRefreshing(() => conn.unsafe(migration.sql).simple());
+            // It may refresh continuous aggregates, as the policies created before it may be doing.
+            await againWhileRefreshing(() => conn.unsafe(migration.sql).simple());
             await conn.unsafe(record);
           }
         } catch (error) {

@@ -49,6 +49,34 @@ $$;
 COMMENT ON FUNCTION coin_filter(text[]) IS
   'p_coins as a filter: NULL (= all coins) when it is NULL or names every coin, else p_coins.';
 
+-- The reads of some buckets of a candle level, as statements to put in a query: the buckets before the level's
+-- watermark from its stored rows, the others (the newest, in TimescaleDB mode) through the real-time view, which a
+-- statement then references only when it needs it (see 208_stored_candles.timescaledb.sql). Bucket lists are
+-- literals: TimescaleDB leaves the chunks that cannot hold them out at plan time (the BETWEEN bounds, redundant
+-- with = ANY, let it do so).
+CREATE FUNCTION candle_reads(p_level text, p_buckets timestamptz[], p_columns text, p_filter text)
+RETURNS text[]
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  watermark constant timestamptz := coalesce(candles_materialized_until(p_level), '-infinity');
+  part timestamptz[];
+  reads text[] := '{}';
+  stored boolean;
+BEGIN
+  FOREACH stored IN ARRAY ARRAY[true, false] LOOP
+    part := ARRAY(SELECT b FROM unnest(p_buckets) b WHERE (b < watermark) = stored ORDER BY b);
+    CONTINUE WHEN cardinality(part) = 0;
+    reads := reads || format(
+      $p$SELECT %s FROM %I d WHERE %s AND d.bucket = ANY (%L::timestamptz[]) AND d.bucket BETWEEN %L AND %L$p$,
+      p_columns, p_level || CASE WHEN stored THEN '_stored' ELSE '' END, p_filter, part, part[1],
+      part[cardinality(part)]);
+  END LOOP;
+  RETURN reads;
+END;
+$$;
+COMMENT ON FUNCTION candle_reads(text, timestamptz[], text, text) IS
+  'Helper of the analytics functions: SELECT p_columns FROM the candle level p_level (alias d) WHERE p_filter, for the buckets p_buckets, as one statement from <p_level>_stored for the buckets before candles_materialized_until(p_level) and one from p_level for the others (none for no bucket).';
+
 -- Price at an instant, for many (coin, instant) targets at once: the close of the last hourly candle whose
 -- observations all lie at or before the instant. Looked for level by level, each level only for the targets
 -- still unanswered, each in one statement: the instant's hour and the one before (where the answer is when
@@ -74,10 +102,7 @@ DECLARE
   sources constant text[] := ARRAY['candles_1h', 'candles_1h', 'candles_1d'];
   missing integer[];
   buckets timestamptz[];
-  watermark timestamptz;
-  part timestamptz[];
   parts text[];
-  stored boolean;
   coins text[];
   t integer[] := '{}';
   ts timestamptz[] := '{}';
@@ -101,20 +126,8 @@ BEGIN
     INTO buckets, coins
     USING p_coins, p_at, missing;
     coins := coin_filter(coins);
-    -- Buckets before the level's watermark from its stored rows, the others (the newest, in TimescaleDB mode)
-    -- through the real-time view, referenced only when needed (see daily_return_windows). The BETWEEN bounds,
-    -- redundant with = ANY, let TimescaleDB leave out the other chunks at plan time.
-    watermark := coalesce(candles_materialized_until(sources[level]), '-infinity');
-    parts := '{}';
-    FOREACH stored IN ARRAY ARRAY[true, false] LOOP
-      part := ARRAY(SELECT b FROM unnest(buckets) b WHERE (b < watermark) = stored ORDER BY b);
-      CONTINUE WHEN cardinality(part) = 0;
-      parts := parts || format(
-        $p$SELECT h.coin_id, h.bucket, h.close_time, h.close, h.market_cap FROM %I h
-        WHERE h.vs_currency = $1 AND ($9::text[] IS NULL OR h.coin_id = ANY ($9)) AND h.bucket = ANY (%L::timestamptz[])
-          AND h.bucket BETWEEN %L AND %L$p$,
-        sources[level] || CASE WHEN stored THEN '_stored' ELSE '' END, part, part[1], part[cardinality(part)]);
-    END LOOP;
+    parts := candle_reads(sources[level], buckets, 'd.coin_id, d.bucket, d.close_time, d.close, d.market_cap',
+      '(d.vs_currency = $1 AND ($9::text[] IS NULL OR d.coin_id = ANY ($9)))');
     CONTINUE WHEN cardinality(parts) = 0;
     EXECUTE format($q$
       WITH u AS (
@@ -385,28 +398,14 @@ DECLARE
   long_columns constant text := 'd.coin_id, d.vs_currency, d.first_day, d.first_close, d.last_day, d.close, d.days, '
     'd.log_returns, d.log_return_mean, d.log_return_m2, d.log_return_downside, d.max_close, d.min_close, '
     'd.max_drawdown, d.sum_close';
-  watermark timestamptz;
-  buckets timestamptz[];
-  part timestamptz[];
   parts text[] := '{}';
-  stored boolean;
 BEGIN
-  -- The pieces of each level: buckets before the level's watermark from its stored rows, the others (the newest,
-  -- in TimescaleDB mode) through the real-time view, which a statement references only when it needs it (see
-  -- 208_stored_candles.timescaledb.sql). Bucket lists are literals of the statement: TimescaleDB leaves the
-  -- chunks that cannot hold them out at plan time (the BETWEEN bounds, redundant with = ANY, let it do so).
+  -- The pieces of each level: from its stored rows, and from the real-time view only for the buckets after the
+  -- watermark (candle_reads).
   FOR level IN 1..3 LOOP
-    watermark := coalesce(candles_materialized_until(sources[level]), '-infinity');
-    buckets := CASE level WHEN 1 THEN daily WHEN 2 THEN weeks ELSE periods END;
-    FOREACH stored IN ARRAY ARRAY[true, false] LOOP
-      part := ARRAY(SELECT b FROM unnest(buckets) b WHERE (b < watermark) = stored ORDER BY b);
-      CONTINUE WHEN cardinality(part) = 0;
-      parts := parts || format(
-        $p$SELECT %s FROM %I d WHERE ($1::text IS NULL OR d.vs_currency = $1) AND d.bucket = ANY (%L::timestamptz[])
-          AND d.bucket BETWEEN %L AND %L AND ($2::text[] IS NULL OR d.coin_id = ANY ($2))$p$,
-        CASE level WHEN 1 THEN daily_columns ELSE long_columns END,
-        sources[level] || CASE WHEN stored THEN '_stored' ELSE '' END, part, part[1], part[cardinality(part)]);
-    END LOOP;
+    parts := parts || candle_reads(sources[level], CASE level WHEN 1 THEN daily WHEN 2 THEN weeks ELSE periods END,
+      CASE level WHEN 1 THEN daily_columns ELSE long_columns END,
+      '(($1::text IS NULL OR d.vs_currency = $1) AND ($2::text[] IS NULL OR d.coin_id = ANY ($2)))');
   END LOOP;
   IF cardinality(parts) = 0 THEN
     RETURN;
