@@ -225,6 +225,34 @@ for (const mode of modes) {
       }
     });
   });
+
+  // The volatility cone, correlations and moving averages read many coins' daily closes over a range
+  // (daily_log_returns): from candles_1d_closes_idx alone, once vacuum has marked the pages visible.
+  // The planner is steered to an index (the test data is small enough for a sequential scan) but picks which.
+  Deno.test(`candles (${mode}): daily closes are read from the index alone`, async () => {
+    const rows = await realSnapshots();
+    await withTestDatabase(mode, async ({ sql }) => {
+      await insert(sql, rows);
+      await refresh(sql, mode, rows);
+      await sql`VACUUM (ANALYZE)`;
+      const plan = await sql.begin(async (tx) => {
+        await tx`SET LOCAL enable_seqscan = off`;
+        await tx`SET LOCAL enable_bitmapscan = off`;
+        return (await tx.unsafe(`
+          EXPLAIN SELECT coin_id, bucket, close,
+            lag(close) OVER (PARTITION BY coin_id ORDER BY bucket) AS previous_close
+          FROM candles_1d
+          WHERE vs_currency = 'usd' AND coin_id = ANY (ARRAY['bitcoin', 'ethereum', 'cardano'])
+            AND bucket > '2021-03-01' AND bucket <= '2021-09-01'`))
+          .map((r) => String(r["QUERY PLAN"])).join("\n");
+      });
+      assert.match(plan, /Index Only Scan using \S*candles_1d_closes_idx/, plan);
+      assert.doesNotMatch(plan, /Index Scan using|Seq Scan/, plan);
+      // Plain mode: partitioned in the index's order, the window needs no sort (TimescaleDB sorts the union of
+      // stored and real-time rows).
+      if (mode === "postgres") assert.doesNotMatch(plan, /Sort/, plan);
+    });
+  });
 }
 
 const DAY_MS = 86_400_000;
