@@ -109,6 +109,7 @@ DECLARE
   ps double precision[] := '{}';
   cs double precision[] := '{}';
   level integer;
+  first_hour timestamptz;
 BEGIN
   PERFORM analytics_check(coalesce(cardinality(p_coins), 0) = coalesce(cardinality(p_at), 0),
     format('price_lookup: %s coins but %s instants', cardinality(p_coins), cardinality(p_at)));
@@ -150,6 +151,17 @@ BEGIN
     USING p_vs, p_coins, p_at, missing, t, ts, ps, cs, coins;
     t := coalesce(t, '{}');
     missing := ARRAY(SELECT unnest(missing) EXCEPT SELECT unnest(t));
+    IF level = 1 AND cardinality(missing) > 0 THEN
+      -- A target whose two hours reach back to the first hourly candle of all series has nothing earlier to
+      -- find: a year back during the first year of collection, any instant before the history. The levels below
+      -- would each run a statement for it: 250 such targets took 8-10 ms in TimescaleDB and 6-7 ms in plain
+      -- mode, 2-3 ms with this cut. Stored rows are the oldest.
+      first_hour := (SELECT min(h.bucket) FROM candles_1h_stored h);
+      missing := ARRAY(
+        SELECT m FROM unnest(missing) m
+        WHERE first_hour IS NULL OR date_bin('1 hour', p_at[m], '2000-01-03') - INTERVAL '1 hour' > first_hour
+      );
+    END IF;
   END LOOP;
   IF cardinality(missing) > 0 THEN
     -- The last week with data before the instant's week (history of the coins concerned only).
