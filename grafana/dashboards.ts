@@ -464,7 +464,7 @@ SELECT m.market_cap_rank AS rank, m.coin_id, upper(m.symbol) AS symbol, m.name, 
        p.change_1h_pct AS "1h", p.change_24h_pct AS "24h", p.change_7d_pct AS "7d", p.change_30d_pct AS "30d",
        m.market_cap, m.total_volume AS volume_24h, m.pct_below_ath AS below_ath
 FROM latest_market m
-LEFT JOIN latest_price_changes('$currency', ARRAY[$coins]) p ON p.coin_id = m.coin_id
+LEFT JOIN latest_price_changes('$currency', ARRAY[$coins], '720 hours') p ON p.coin_id = m.coin_id
 WHERE m.vs_currency = '$currency' AND m.coin_id IN ($coins)
 ORDER BY m.market_cap_rank NULLS LAST, m.coin_id`)),
             // Every sixth hourly close: 28 points a coin are plenty for a sparkline in a table cell. The bound on
@@ -680,8 +680,9 @@ function coinDetail(): JsonObject {
   const snapshot = (column: string) => `SELECT ${column} FROM latest_snapshots('$currency', ARRAY['$coin'])`;
   const latest = (column: string) =>
     `SELECT ${column} FROM latest_market WHERE coin_id = '$coin' AND vs_currency = '$currency'`;
-  const change = (column: string) =>
-    `SELECT ${column} FROM latest_price_changes('$currency', ARRAY['$coin'])`;
+  // Up to the change's horizon: the longer ones are not looked up.
+  const change = (column: string, horizon: string) =>
+    `SELECT ${column} FROM latest_price_changes('$currency', ARRAY['$coin'], '${horizon}')`;
   const signed = {
     color: { mode: "thresholds" },
     thresholds: {
@@ -699,8 +700,8 @@ function coinDetail(): JsonObject {
     rows: [
       [
         figure("Price", snapshot("price"), "currencyUSD", { decimals: 4 }),
-        figure("Change 24h", change("change_24h_pct"), "percent", { decimals: 2, ...signed }),
-        figure("Change 7d", change("change_7d_pct"), "percent", { decimals: 2, ...signed }),
+        figure("Change 24h", change("change_24h_pct", "24 hours"), "percent", { decimals: 2, ...signed }),
+        figure("Change 7d", change("change_7d_pct", "168 hours"), "percent", { decimals: 2, ...signed }),
         figure("Market cap", snapshot("market_cap"), "short"),
         figure("Rank", snapshot("market_cap_rank"), "none", { decimals: 0 }),
         figure("Volume 24h", snapshot("total_volume"), "short"),
@@ -913,8 +914,8 @@ SELECT roi('$coin', '$currency', $__timeFrom(), $__timeTo()) AS roi`))],
 
 /** The largest selected coins, as a text[] expression (keeps pairwise figures readable). */
 const topSelected = (limit: number) =>
-  `ARRAY(SELECT coin_id FROM latest_market WHERE vs_currency = '$currency' AND coin_id IN ($coins) ` +
-  `ORDER BY market_cap DESC NULLS LAST LIMIT ${limit})`;
+  `ARRAY(SELECT coin_id FROM latest_snapshots('$currency', ARRAY[$coins]) ` +
+  `ORDER BY market_cap DESC NULLS LAST, coin_id LIMIT ${limit})`;
 
 function compare(): JsonObject {
   return dashboard({

@@ -230,6 +230,20 @@ for (const mode of modes) {
           WHERE coin_id = 'bitcoin' AND move_window = '1h'`;
         assert.ok(move, "bitcoin has a 1h move");
         assert.ok(Math.abs(move.change_pct - 100 * (move.price / move.reference_price - 1)) < 1e-9);
+        // Both prices are raw rows: the newest one, and the newest one at least 1h (at most 2h) before it.
+        const [raw] = await sql<{ price: number; reference_price: number }[]>`
+          WITH newest AS (
+            SELECT time, price FROM market_snapshots WHERE coin_id = 'bitcoin' AND vs_currency = 'usd'
+            ORDER BY time DESC LIMIT 1
+          )
+          SELECT n.price, (
+            SELECT s.price FROM market_snapshots s
+            WHERE s.coin_id = 'bitcoin' AND s.vs_currency = 'usd' AND s.time <= n.time - interval '1 hour'
+              AND s.time >= n.time - interval '2 hours'
+            ORDER BY s.time DESC LIMIT 1
+          ) AS reference_price
+          FROM newest n`;
+        assert.deepEqual([move.price, move.reference_price], [raw!.price, raw!.reference_price]);
 
         // A volatility spike is measured with the figures of the view volatility (checked against an
         // independent computation in sql/analytics_test.ts): bitcoin has hourly data for the last 30 days.

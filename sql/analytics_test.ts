@@ -201,6 +201,16 @@ function historyChecks(data: Dataset): Check[] {
       key: ["coin_id", "vs_currency"],
     },
     {
+      label: "latest_price_changes of some coins up to 30 days",
+      query: `SELECT * FROM latest_price_changes('usd', ${subsetSql}, '720 hours')`,
+      // The longer horizons are not looked up.
+      expected: (m) =>
+        pick(m.priceChanges(), ["coin_id", "vs_currency", "change_24h_pct", "change_30d_pct"])
+          .map((r) => ({ ...r, change_90d_pct: null, change_1y_pct: null })),
+      key: ["coin_id", "vs_currency"],
+      allNull: ["change_90d_pct", "change_1y_pct"],
+    },
+    {
       label: "latest_volatility of some coins",
       query: `SELECT * FROM latest_volatility('usd', ${subsetSql})`,
       expected: (m) => pick(m.volatility(), ["coin_id", "vs_currency", "vol_7d", "vol_30d", "vol_90d"]),
@@ -408,6 +418,25 @@ function liveChecks(): Check[] {
       key: ["coin_id", "vs_currency"],
       // A 7-day history: no 30-day, 90-day or 1-year change; CoinGecko's page had no 30d/1y columns.
       allNull: ["change_30d_pct", "change_90d_pct", "change_1y_pct", "cg_change_30d_pct", "cg_change_1y_pct"],
+    },
+    {
+      // The coin dashboard's figures: some coins of one currency are read from their raw rows of the newest two
+      // hours (the sparkline's hourly rows and the latest one), the others (unknown here) the general way.
+      label: "latest_snapshots of some coins (live)",
+      query: "SELECT * FROM latest_snapshots('usd', ARRAY['bitcoin', 'ethereum', 'tether', 'no-such-coin'])",
+      expected: (m) =>
+        m.latestMarket().filter((r) => ["bitcoin", "ethereum", "tether"].includes(String(r.coin_id))).map((
+          r,
+        ) => ({
+          coin_id: r.coin_id,
+          vs_currency: r.vs_currency,
+          time: r.time,
+          price: r.price,
+          market_cap: r.market_cap,
+          market_cap_rank: r.market_cap_rank,
+          total_volume: r.total_volume,
+        })),
+      key: ["coin_id", "vs_currency"],
     },
     {
       label: "price_tiers (live)",

@@ -4,7 +4,7 @@
 
 -- Price moves over a window for the price-move rules: the newest snapshot of the last day against the newest
 -- one at least a window earlier and at most two windows earlier (so a hole in the data does not turn into a
--- "1h" move over days). The newest snapshot is the close of the coin's newest hourly candle.
+-- "1h" move over days). The newest snapshot is the coin's row of latest_snapshots, when it is of the last day.
 CREATE FUNCTION alert_price_move_rows(p_window text, p_span interval)
 RETURNS TABLE (
   coin_id text, symbol text, name text, vs_currency text, move_window text, "time" timestamptz,
@@ -18,14 +18,9 @@ DECLARE
 BEGIN
   RETURN QUERY
   WITH latest AS MATERIALIZED (
-    SELECT row_number() OVER (ORDER BY h.coin_id)::int AS i, h.coin_id, h.close_time AS time, h.close AS price
-    FROM (
-      SELECT DISTINCT ON (h.coin_id) h.coin_id, h.close_time, h.close
-      FROM candles_1h h
-      WHERE h.vs_currency = currency AND h.bucket > now() - INTERVAL '25 hours'
-        AND h.close_time > now() - INTERVAL '1 day'
-      ORDER BY h.coin_id, h.bucket DESC
-    ) h
+    SELECT row_number() OVER (ORDER BY l.coin_id)::int AS i, l.coin_id, l.time, l.price
+    FROM latest_snapshots(currency) l
+    WHERE l.time > now() - INTERVAL '1 day'
   ), refs AS (
     SELECT r.target AS i, r.time, r.price
     FROM (
@@ -49,11 +44,14 @@ $$;
 COMMENT ON FUNCTION alert_price_move_rows(text, interval) IS
   'The rows of alert_price_moves for one window (p_window is its label, ''1h'' or ''24h'', p_span its length).';
 
--- A query for one window (the rules filter on move_window) runs only that window's function.
+-- A query for one window (the rules filter on move_window) runs only that window's function: the filter applies
+-- to the list of windows, before the call (on the function's own move_window column it would apply after both).
 CREATE VIEW alert_price_moves AS
-SELECT * FROM alert_price_move_rows('1h', INTERVAL '1 hour')
-UNION ALL
-SELECT * FROM alert_price_move_rows('24h', INTERVAL '24 hours');
+SELECT
+  r.coin_id, r.symbol, r.name, r.vs_currency, w.move_window, r.time, r.price, r.reference_time, r.reference_price,
+  r.change_pct, r.threshold_pct
+FROM (VALUES ('1h', INTERVAL '1 hour'), ('24h', INTERVAL '24 hours')) AS w (move_window, span)
+CROSS JOIN LATERAL alert_price_move_rows(w.move_window, w.span) r;
 COMMENT ON VIEW alert_price_moves IS
   'Per coin and window (''1h'', ''24h''): change_pct (percent) from the newest snapshot at least one window (at most two) before the newest one, and the coin''s threshold_pct. Currency: alert_settings.vs_currency.';
 
