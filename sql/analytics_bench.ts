@@ -274,8 +274,8 @@ function surfaceQueries(span: Span): Query[] {
 
 /**
  * Where a dashboard query's raw twin must start for the same answer: the earliest look-back of the objects
- * it reads (relative to the range start, or to now for the "as of now" objects); none for queries that read raw rows
- * only (or by key), whose twin would be the same statements.
+ * it reads (relative to the range start, or to now for the "as of now" objects); none for queries that read
+ * raw rows only (or by key), whose twin would be the same statements.
  */
 function dashboardRawFrom(text: string, range: TimeRange): string | undefined {
   // The coin dashboard's figures of the latest snapshot, and its changes up to 24 hours, read the coin's raw rows

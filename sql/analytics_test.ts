@@ -404,6 +404,15 @@ function historyChecks(data: Dataset): Check[] {
 }
 
 function liveChecks(): Check[] {
+  const snapshotColumns = [
+    "coin_id",
+    "vs_currency",
+    "time",
+    "price",
+    "market_cap",
+    "market_cap_rank",
+    "total_volume",
+  ] as const;
   const checks: Check[] = [
     {
       label: "latest_market (live)",
@@ -425,17 +434,9 @@ function liveChecks(): Check[] {
       label: "latest_snapshots of some coins (live)",
       query: "SELECT * FROM latest_snapshots('usd', ARRAY['bitcoin', 'ethereum', 'tether', 'no-such-coin'])",
       expected: (m) =>
-        m.latestMarket().filter((r) => ["bitcoin", "ethereum", "tether"].includes(String(r.coin_id))).map((
-          r,
-        ) => ({
-          coin_id: r.coin_id,
-          vs_currency: r.vs_currency,
-          time: r.time,
-          price: r.price,
-          market_cap: r.market_cap,
-          market_cap_rank: r.market_cap_rank,
-          total_volume: r.total_volume,
-        })),
+        m.latestMarket()
+          .filter((r) => ["bitcoin", "ethereum", "tether"].includes(String(r.coin_id)))
+          .map((r) => Object.fromEntries(snapshotColumns.map((c) => [c, r[c]]))),
       key: ["coin_id", "vs_currency"],
     },
     {
