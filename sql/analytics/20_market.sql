@@ -69,33 +69,29 @@ DECLARE
   newest timestamptz;
   stale_coins text[];
   stale_times timestamptz[];
-  found integer;
+  fresh market_snapshots[];
 BEGIN
   -- Some coins of one currency (the coin dashboard's figures): the newest raw row of each coin observed in the last
   -- two hours, by key, in one statement. It is the row the candles lead to below (a series' newest candle's
   -- close_time), without the 2-3 ms of planning the statements over the real-time aggregates cost in TimescaleDB.
   -- The coins without one (a stalled collector, unknown coins) go the general way.
   IF p_vs IS NOT NULL AND coins IS NOT NULL THEN
-    RETURN QUERY
-      SELECT DISTINCT ON (s.coin_id)
-        s.coin_id, s.vs_currency, s.time, s.price, s.market_cap, s.market_cap_rank, s.total_volume,
-        s.circulating_supply, s.total_supply, s.max_supply, s.high_24h, s.low_24h, s.ath, s.ath_date,
-        s.price_change_pct_1h, s.price_change_pct_24h, s.price_change_pct_7d, s.price_change_pct_30d,
-        s.price_change_pct_1y
-      FROM market_snapshots s
+    fresh := ARRAY(
+      SELECT DISTINCT ON (s.coin_id) s FROM market_snapshots s
       WHERE s.coin_id = ANY (coins) AND s.vs_currency = p_vs AND s.time > now() - INTERVAL '2 hours'
-      ORDER BY s.coin_id, s.time DESC;
-    GET DIAGNOSTICS found = ROW_COUNT;
-    IF found = (SELECT count(DISTINCT c) FROM unnest(coins) c) THEN
+      ORDER BY s.coin_id, s.time DESC
+    );
+    RETURN QUERY
+      SELECT
+        f.coin_id, f.vs_currency, f.time, f.price, f.market_cap, f.market_cap_rank, f.total_volume,
+        f.circulating_supply, f.total_supply, f.max_supply, f.high_24h, f.low_24h, f.ath, f.ath_date,
+        f.price_change_pct_1h, f.price_change_pct_24h, f.price_change_pct_7d, f.price_change_pct_30d,
+        f.price_change_pct_1y
+      FROM unnest(fresh) f;
+    coins := ARRAY(SELECT unnest(coins) EXCEPT SELECT f.coin_id FROM unnest(fresh) f);
+    IF cardinality(coins) = 0 THEN
       RETURN;
     END IF;
-    coins := ARRAY(
-      SELECT c FROM unnest(coins) c
-      WHERE NOT EXISTS (
-        SELECT 1 FROM market_snapshots s
-        WHERE s.coin_id = c AND s.vs_currency = p_vs AND s.time > now() - INTERVAL '2 hours'
-      )
-    );
   END IF;
   hour := newest_hour();
   recent := hour - INTERVAL '1 hour';
@@ -260,17 +256,17 @@ BEGIN
   WITH l AS MATERIALIZED (
     SELECT row_number() OVER (PARTITION BY s.vs_currency ORDER BY s.coin_id)::int AS i, s.*
     FROM latest_snapshots(p_vs, p_coins) s
-  ), horizons (n, horizon) AS (
-    VALUES (1, INTERVAL '1 hour'), (2, INTERVAL '24 hours'), (3, INTERVAL '168 hours'), (4, INTERVAL '720 hours'),
-      (5, INTERVAL '2160 hours'), (6, INTERVAL '8760 hours')
-  ), wanted AS (
-    SELECT h.n, h.horizon FROM horizons h WHERE h.horizon <= p_up_to
+  ), horizons AS (
+    SELECT h.n, h.horizon
+    FROM (VALUES (1, INTERVAL '1 hour'), (2, INTERVAL '24 hours'), (3, INTERVAL '168 hours'),
+      (4, INTERVAL '720 hours'), (5, INTERVAL '2160 hours'), (6, INTERVAL '8760 hours')) AS h (n, horizon)
+    WHERE h.horizon <= p_up_to
   ), targets AS (
     -- Per currency: target k = (horizon n, series i) with k = (n - 1) * count + i.
     SELECT l.vs_currency, (count(*) FILTER (WHERE h.n = 1))::int AS series,
       array_agg(l.coin_id ORDER BY h.n, l.i) AS coins, array_agg(l.time ORDER BY h.n, l.i) AS instants,
       array_agg(h.horizon ORDER BY h.n, l.i) AS spans
-    FROM l CROSS JOIN wanted h
+    FROM l CROSS JOIN horizons h
     GROUP BY l.vs_currency
   ), refs AS (
     SELECT t.vs_currency, (b.target - 1) % t.series + 1 AS i, (b.target - 1) / t.series + 1 AS n, b.price
