@@ -245,6 +245,32 @@ for (const mode of modes) {
           FROM newest n`;
         assert.deepEqual([move.price, move.reference_price], [raw!.price, raw!.reference_price]);
 
+        // Which coins have a 24h move: those whose newest row is of the last day (a coin observed 3 hours ago
+        // too, not one last observed 30 hours ago), with a row one to two days before it.
+        await sql`INSERT INTO coins (id, symbol, name) VALUES ('late-coin', 'late', 'Late'), ('stale-coin', 'stale', 'Stale')`;
+        await sql`
+          INSERT INTO market_snapshots (time, coin_id, vs_currency, price, source)
+          VALUES (now() - interval '3 hours', 'late-coin', 'usd', 2, 'markets'),
+                 (now() - interval '28 hours', 'late-coin', 'usd', 1, 'markets'),
+                 (now() - interval '30 hours', 'stale-coin', 'usd', 2, 'markets'),
+                 (now() - interval '55 hours', 'stale-coin', 'usd', 1, 'markets')`;
+        const moved = await reader<{ coin_id: string; change_pct: number }[]>`
+          SELECT coin_id, change_pct FROM alert_price_moves WHERE move_window = '24h' ORDER BY coin_id`;
+        const expected = await sql<{ coin_id: string }[]>`
+          SELECT t.coin_id FROM alert_coin_thresholds t
+          CROSS JOIN LATERAL (
+            SELECT n.time FROM market_snapshots n WHERE n.coin_id = t.coin_id AND n.vs_currency = 'usd'
+            ORDER BY n.time DESC LIMIT 1
+          ) n
+          WHERE t.enabled AND n.time > now() - interval '1 day' AND EXISTS (
+            SELECT 1 FROM market_snapshots r WHERE r.coin_id = t.coin_id AND r.vs_currency = 'usd' AND r.price > 0
+              AND r.time <= n.time - interval '24 hours' AND r.time >= n.time - interval '48 hours')
+          ORDER BY t.coin_id`;
+        assert.deepEqual(moved.map((m) => m.coin_id), expected.map((e) => e.coin_id));
+        assert.ok(moved.length >= 15, `most seeded coins have a 24h move (${moved.length})`);
+        assert.equal(moved.find((m) => m.coin_id === "late-coin")?.change_pct, 100, "observed 3 hours ago");
+        assert.ok(!moved.some((m) => m.coin_id === "stale-coin"), "last observed 30 hours ago: no instance");
+
         // A volatility spike is measured with the figures of the view volatility (checked against an
         // independent computation in sql/analytics_test.ts): bitcoin has hourly data for the last 30 days.
         const [spike] = await reader<{ vol_24h: number; vol_30d: number; spike_ratio: number }[]>`

@@ -278,12 +278,14 @@ function surfaceQueries(span: Span): Query[] {
  * raw rows only (or by key), whose twin would be the same statements.
  */
 function dashboardRawFrom(text: string, range: TimeRange): string | undefined {
-  // The coin dashboard's figures of the latest snapshot, and its changes up to 24 hours, read the coin's raw rows
-  // by key (latest_snapshots with coins, raw_price_lookup): the raw twin would run the same statements.
+  // The coin dashboard's figures of the latest snapshot, its changes up to 24 hours and the price-move alerts read
+  // raw rows only (latest_snapshots with coins, raw_price_lookup, the alerts' last 15 minutes): the raw twin would
+  // run the same statements.
   const figure = /^SELECT \w+ FROM latest_snapshots\('[^']*', ARRAY\['[^']*'\]\)$/;
   if (
     figure.test(text.trim()) ||
-    /\blatest_price_changes\('[^']*', ARRAY\['[^']*'\], '(1|24) hours'\)/.test(text)
+    /\blatest_price_changes\('[^']*', ARRAY\['[^']*'\], '(1|24) hours'\)/.test(text) ||
+    /\balert_price_moves\b/.test(text)
   ) {
     return undefined;
   }
@@ -297,7 +299,6 @@ function dashboardRawFrom(text: string, range: TimeRange): string | undefined {
   uses(/\b(latest_snapshots|hourly_volatility)\(/, now - 9 * DAY);
   uses(/\b(top_movers|market_sentiment)\(/, now - 40 * DAY); // the windows offered, stablecoin detection
   uses(/\b(latest_market|price_tiers)\b/, now - 9 * DAY);
-  uses(/\balert_price_moves\b/, now - 3 * DAY);
   uses(
     /\b(risk_return|risk_metrics|roi_table|investment_value|correlation_matrix|dca_results?|roi)\(/,
     start - 8 * DAY,
