@@ -1,5 +1,5 @@
 /**
- * The analytics surface (sql/2xx_*.sql) against an independent TypeScript computation from the same raw
+ * The analytics surface (sql/analytics/*.sql) against an independent TypeScript computation from the same raw
  * rows (sql/testing/reference.ts), on real market data: every measure, relative difference <= 1e-9, in
  * every storage mode available, and both modes must give the same answers.
  */
@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import type { Sql } from "../ingest/db/connect.ts";
 import type { StorageMode } from "../ingest/db/migrate.ts";
 import { COLLECTOR_ROLE, storageModes, withTestDatabase } from "../ingest/testing/db.ts";
-import { type Dataset, historyDataset, liveDataset, loadDataset } from "./testing/datasets.ts";
+import { type Dataset, historyDataset, liveDataset, loadDataset, today } from "./testing/datasets.ts";
+import { loadHistory } from "../ingest/testing/history.ts";
 import {
   DAY,
   dominanceHistory,
@@ -15,6 +16,7 @@ import {
   globalsBetween,
   HOUR,
   Market,
+  type Snapshot,
 } from "./testing/reference.ts";
 
 const modes = await storageModes();
@@ -128,6 +130,13 @@ function historyChecks(data: Dataset): Check[] {
       key: ["coin_id", "vs_currency"],
     },
     {
+      label: "market_cap_ranking",
+      query: "SELECT * FROM market_cap_ranking",
+      expected: (m) => m.marketCapRanking(),
+      key: ["coin_id", "vs_currency"],
+      allNull: ["cg_rank"], // backfilled history: CoinGecko's rank is unknown, ours is not
+    },
+    {
       label: "volatility",
       query: "SELECT * FROM volatility",
       expected: (m) => m.volatility(),
@@ -217,6 +226,58 @@ function historyChecks(data: Dataset): Check[] {
       key: ["coin_id", "vs_currency"],
     },
   );
+  // The building blocks, called directly: prices at instants (the hour, day and week levels of price_lookup, and
+  // before or between observations) and reference prices of changes (raw rows up to 48 hours, hourly candles
+  // beyond), per coin and for all coins.
+  const instants: [string, number][] = [
+    ["at the end", end],
+    ["mid-hour", data.start + 200 * DAY + 30 * 60_000],
+    ["unaligned", data.start + 100.5 * DAY + 7 * HOUR],
+    ["in the gap", end - 50 * DAY],
+    ["before the history", data.start - 5 * DAY],
+  ];
+  for (const [label, at] of instants) {
+    for (const coin of ["bitcoin", "edge-single", "edge-new", "edge-stopped", "edge-gaps", "no-such-coin"]) {
+      checks.push({
+        label: `price_at ${coin} ${label}`,
+        query: `SELECT * FROM price_at('${coin}', 'usd', ${iso(at)})`,
+        expected: (m) => {
+          const p = m.priceAt(coin, "usd", at);
+          return p ? [{ time: p.time, price: p.price, market_cap: p.marketCap }] : [];
+        },
+        key: [],
+      });
+    }
+    checks.push({
+      label: `prices_at all coins ${label}`,
+      query: `SELECT * FROM prices_at('usd', ${iso(at)})`,
+      expected: (m) =>
+        [...m.coins.keys()].flatMap((coin) => {
+          const p = m.priceAt(coin, "usd", at);
+          return p ? [{ coin_id: coin, time: p.time, price: p.price, market_cap: p.marketCap }] : [];
+        }),
+      key: ["coin_id"],
+    });
+    for (const coin of ["bitcoin", "edge-gaps", "edge-new"]) {
+      for (const hours of [1, 24, 48, 7 * 24, 30 * 24, 90 * 24, 365 * 24]) {
+        checks.push({
+          label: `price_before ${coin} ${hours}h ${label}`,
+          query: `SELECT price FROM price_before('${coin}', 'usd', ${iso(at)}, '${hours} hours')`,
+          expected: (m) => {
+            const price = m.priceBefore(coin, "usd", at, hours * HOUR);
+            return price === null ? [] : [{ price }];
+          },
+          key: [],
+        });
+      }
+    }
+  }
+  checks.push({
+    label: "returns_start in a currency without data",
+    query: `SELECT returns_start('jpy', ${iso(end)}) AS start`,
+    expected: () => [{ start: end }],
+    key: [],
+  });
   for (const window of [24 * HOUR, 7 * DAY, 30 * DAY, 300 * DAY]) {
     const interval = `'${window / HOUR} hours'::interval`;
     checks.push(
@@ -263,6 +324,12 @@ function historyChecks(data: Dataset): Check[] {
     const ofCoins = (coins: string[]) => (rows: Row[]) =>
       rows.filter((r) => coins.includes(String(r.coin_id)));
     checks.push(
+      {
+        label: `returns_start ${name}`,
+        query: `SELECT returns_start('usd', ${iso(from)}) AS start`,
+        expected: (m) => [{ start: m.returnsStart("usd", from) }],
+        key: [],
+      },
       {
         label: `volatility_between ${name}`,
         query: `SELECT * FROM volatility_between('usd', ${args})`,
@@ -440,6 +507,12 @@ function liveChecks(): Check[] {
       key: ["coin_id", "vs_currency"],
     },
     {
+      label: "market_cap_ranking (live)",
+      query: "SELECT * FROM market_cap_ranking",
+      expected: (m) => m.marketCapRanking(),
+      key: ["coin_id", "vs_currency"],
+    },
+    {
       label: "price_tiers (live)",
       query: "SELECT * FROM price_tiers",
       expected: (m) => m.priceTiers(),
@@ -577,6 +650,63 @@ for (const mode of modes) {
     });
   });
 
+  Deno.test(`analytics (${mode}): changes over 90 days and a year, beside CoinGecko's 30-day and 1-year`, async () => {
+    // The 2021 history spans 364 days, one short of a 1-year change: two years of one coin here (its 2021 closes,
+    // preceded by the same closes at half the price a year earlier), with CoinGecko's changes on its newest row,
+    // and a coin of 200 days (a 90-day change, no 1-year one).
+    const shift = today() - DAY - Date.UTC(2021, 11, 31); // as historyDataset: the history ends yesterday
+    const btc = loadHistory("bitcoin").map((p) => ({
+      time: p.time + shift,
+      coinId: "bitcoin",
+      vs: "usd",
+      price: p.price,
+      marketCap: p.marketCap,
+      totalVolume: p.totalVolume,
+    }));
+    const span = btc.at(-1)!.time - btc[0]!.time + DAY;
+    const rows: Snapshot[] = [
+      ...btc.map((r) => ({ ...r, coinId: "two-years", time: r.time - span, price: r.price / 2 })),
+      ...btc.map((r) => ({ ...r, coinId: "two-years" })),
+      ...btc.slice(-200).map((r) => ({ ...r, coinId: "young", price: r.price * 3 })),
+    ];
+    rows[btc.length * 2 - 1] = { ...rows[btc.length * 2 - 1]!, cgChange30d: 12.5, cgChange1y: -40.25 };
+    const coins = ["two-years", "young"].map((id) => ({
+      id,
+      symbol: id.slice(0, 3),
+      name: id,
+      imageUrl: null,
+    }));
+    const times = rows.map((r) => r.time);
+    const data = { coins, rows, globals: [], start: Math.min(...times), end: Math.max(...times) };
+    await withTestDatabase(mode, async ({ sql }) => {
+      await loadDataset(sql, mode, data);
+      const market = new Market(data.rows, data.coins);
+      const check: Check = {
+        label: "price_changes over two years",
+        query: "SELECT * FROM price_changes",
+        expected: (m) => m.priceChanges(),
+        key: ["coin_id", "vs_currency"],
+        // Daily rows: no 1-hour change, and none over 24 hours (the newest row is 13.8 hours after the one before,
+        // whose age is beyond the 30-hour tolerance); the page's other changes are not set here.
+        allNull: [
+          "change_1h_pct",
+          "change_24h_pct",
+          "cg_change_1h_pct",
+          "cg_change_24h_pct",
+          "cg_change_7d_pct",
+        ],
+      };
+      const actual = await run(sql, check);
+      assertRowsMatch(check.label, actual, check.expected(market, data), check);
+      const two = actual.find((r) => r.coin_id === "two-years")!;
+      const young = actual.find((r) => r.coin_id === "young")!;
+      assert.equal(typeof two.change_1y_pct, "number");
+      assert.deepEqual([two.cg_change_30d_pct, two.cg_change_1y_pct], [12.5, -40.25]);
+      assert.equal(typeof young.change_90d_pct, "number");
+      assert.equal(young.change_1y_pct, null, "200 days: no 1-year change");
+    });
+  });
+
   Deno.test(`analytics (${mode}): an empty database gives empty results or NULLs, never an error`, async () => {
     await withTestDatabase(mode, async ({ sql }) => {
       const range = "now() - interval '30 days', now()";
@@ -585,6 +715,7 @@ for (const mode of modes) {
           "latest_market",
           "price_changes",
           "price_tiers",
+          "market_cap_ranking",
           "volatility",
           "stablecoin_candidates",
           "daily_trend",
@@ -693,6 +824,7 @@ for (const mode of modes) {
             "SELECT * FROM latest_market",
             "SELECT * FROM price_changes",
             "SELECT * FROM price_tiers",
+            "SELECT * FROM market_cap_ranking",
             "SELECT * FROM volatility",
             "SELECT * FROM stablecoins",
             "SELECT * FROM stablecoin_candidates",

@@ -163,6 +163,23 @@ for (const mode of modes) {
     });
   });
 
+  Deno.test(`comments (${mode}): every public table, view and function says what it holds`, async () => {
+    await withTestDatabase(mode, async ({ sql }) => {
+      // Objects of schema public, not those of an extension (TimescaleDB's functions, pg_stat_statements).
+      const missing = await sql<{ name: string }[]>`
+        SELECT c.relname AS name FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'm', 'p')
+          AND obj_description(c.oid, 'pg_class') IS NULL
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+        UNION ALL
+        SELECT p.oid::regprocedure::text FROM pg_proc p
+        WHERE p.pronamespace = 'public'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+        ORDER BY 1`;
+      assert.deepEqual(missing.map((r) => r.name), []);
+    });
+  });
+
   Deno.test(`candles (${mode}): equal an independent computation from the raw rows`, async () => {
     const rows = await realSnapshots();
     await withTestDatabase(mode, async ({ sql }) => {

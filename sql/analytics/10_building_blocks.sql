@@ -372,7 +372,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION daily_log_returns(text, timestamptz, timestamptz, text[]) IS
-  'Daily candles in [p_from, p_to] (the UTC days overlapping the range) of p_coins (NULL = all) with log_return = ln(close / previous day''s close); NULL on the first day, after a missing day, or when a close is 0.';
+  'Daily candles in [p_from, p_to] (the UTC days overlapping the range) of p_coins (NULL = all) with log_return = ln(close / previous day''s close); NULL on the first day, after a missing day, or when either close is not above 0.';
 
 -- Statistics of the daily closes and log returns of ranges [p_from[k], p_to] (several starts, one end), per coin:
 -- from one 4-week or weekly candle per period inside the ranges (candles_4w and candles_1w carry the statistics

@@ -326,6 +326,24 @@ FROM latest_market m;
 COMMENT ON VIEW price_tiers IS
   'Latest price per (coin_id, vs_currency) in tiers: ''< $0.01'', ''$0.01–1'', ''$1–100'', ''$100–10k'', ''≥ $10k'' (lower bound inclusive; ''$'' is replaced by the currency code outside usd, e.g. ''EUR 1–100''); tier_order 1..5 sorts them.';
 
+-- Our own market-cap ranking of the tracked coins, per currency. CoinGecko's market_cap_rank (in latest_market)
+-- ranks all coins it lists, and backfilled rows have none; this one is there for every coin with a market cap.
+CREATE VIEW market_cap_ranking AS
+SELECT
+  (rank() OVER (PARTITION BY m.vs_currency ORDER BY m.market_cap DESC))::int AS rank,
+  m.coin_id,
+  m.symbol,
+  m.name,
+  m.vs_currency,
+  m.time,
+  m.market_cap,
+  100 * m.market_cap / sum(m.market_cap) OVER (PARTITION BY m.vs_currency) AS share_pct,
+  m.market_cap_rank AS cg_rank
+FROM latest_market m
+WHERE m.market_cap > 0;
+COMMENT ON VIEW market_cap_ranking IS
+  'Per (coin_id, vs_currency) of latest_market with a market cap above 0: rank = RANK() by market_cap, largest first, within the currency (ties share a rank); share_pct = 100 * market_cap / the sum of these market caps in the currency; cg_rank = CoinGecko''s market_cap_rank of the same snapshot (NULL for backfilled rows).';
+
 -- Stablecoins: the maintained list is the table stablecoins (205_analytics_storage.sql); these are detected
 -- from behaviour, with the daily statistics of 10_building_blocks.sql.
 CREATE VIEW stablecoin_candidates AS

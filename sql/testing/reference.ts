@@ -1,5 +1,5 @@
 /**
- * Reference implementation of the analytics SQL surface (sql/2xx_*.sql), for tests only: plain
+ * Reference implementation of the analytics SQL surface (sql/analytics/*.sql), for tests only: plain
  * computations in TypeScript from the raw snapshot rows, following the definitions of the README's SQL guide
  * and sharing no code or query with the SQL. Candles are rebuilt here from the raw rows too.
  */
@@ -155,6 +155,19 @@ export class Market {
     return found ? found.close : null;
   }
 
+  /**
+   * Start of a returns range that may begin before the history: `from` when some hourly candle of `vs` lies
+   * wholly at or before it, else the earliest hourly close after it; `from` without data in `vs`.
+   */
+  returnsStart(vs: string, from: number): number {
+    const candles = this.series().filter((s) => s.vs === vs).flatMap((s) =>
+      this.hourly.get(key(s.coinId, vs))!
+    );
+    if (candles.some((c) => c.bucket + HOUR <= from)) return from;
+    const first = candles.reduce<Candle | null>((a, c) => (!a || c.bucket < a.bucket ? c : a), null);
+    return first ? Math.max(from, first.closeTime) : from;
+  }
+
   isStablecoin(coinId: string): boolean {
     return this.stablecoinList.includes(coinId) ||
       this.stablecoinCandidates().some((c) => c.coin_id === coinId);
@@ -250,6 +263,24 @@ export class Market {
         price: m.price,
         tier: m.vs_currency === "usd" ? label : label.replace("$", `${m.vs_currency.toUpperCase()} `),
         tier_order: index < 0 ? 5 : index + 1,
+      };
+    });
+  }
+
+  marketCapRanking() {
+    const rows = this.latestMarket().filter((m) => m.market_cap != null && m.market_cap > 0);
+    return rows.map((m) => {
+      const peers = rows.filter((o) => o.vs_currency === m.vs_currency);
+      return {
+        rank: 1 + peers.filter((o) => o.market_cap! > m.market_cap!).length,
+        coin_id: m.coin_id,
+        symbol: m.symbol,
+        name: m.name,
+        vs_currency: m.vs_currency,
+        time: m.time,
+        market_cap: m.market_cap,
+        share_pct: 100 * m.market_cap! / peers.reduce((sum, o) => sum + o.market_cap!, 0),
+        cg_rank: m.market_cap_rank,
       };
     });
   }
