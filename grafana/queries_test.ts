@@ -254,19 +254,69 @@ for (const mode of modes) {
                  (now() - interval '28 hours', 'late-coin', 'usd', 1, 'markets'),
                  (now() - interval '30 hours', 'stale-coin', 'usd', 2, 'markets'),
                  (now() - interval '55 hours', 'stale-coin', 'usd', 1, 'markets')`;
+        // Every instance of both windows against a computation in TypeScript from the raw rows: per enabled coin,
+        // its newest row if of the last day, and the newest row one to two windows before it (none if its price
+        // is not above 0).
+        const rows = await sql<{ coin_id: string; time: Date; price: number }[]>`
+          SELECT coin_id, time, price FROM market_snapshots
+          WHERE vs_currency = 'usd' AND time > now() - interval '4 days' ORDER BY coin_id, time`;
+        const enabled = await sql<{ coin_id: string; move_1h_pct: number; move_24h_pct: number }[]>`
+          SELECT coin_id, move_1h_pct, move_24h_pct FROM alert_coin_thresholds WHERE enabled`;
+        const now = (await sql<{ now: Date }[]>`SELECT now()`)[0]!.now;
+        const movesOf = (window: "1h" | "24h") => {
+          const span = (window === "1h" ? 1 : 24) * 3600_000;
+          return enabled.flatMap((t) => {
+            const own = rows.filter((r) => r.coin_id === t.coin_id);
+            const newest = own.at(-1);
+            if (!newest || newest.time.getTime() <= now.getTime() - 24 * 3600_000) return [];
+            const at = newest.time.getTime();
+            const reference = own.filter((r) =>
+              r.time.getTime() <= at - span && r.time.getTime() >= at - 2 * span
+            )
+              .at(-1);
+            if (!reference || !(reference.price > 0)) return [];
+            return [{
+              coin_id: t.coin_id,
+              price: newest.price,
+              reference_price: reference.price,
+              change_pct: 100 * (newest.price / reference.price - 1),
+              threshold_pct: window === "1h" ? t.move_1h_pct : t.move_24h_pct,
+            }];
+          }).sort((a, b) => a.coin_id < b.coin_id ? -1 : 1);
+        };
+        for (const window of ["1h", "24h"] as const) {
+          const actual = await reader<
+            {
+              coin_id: string;
+              price: number;
+              reference_price: number;
+              change_pct: number;
+              threshold_pct: number;
+            }[]
+          >`
+            SELECT coin_id, price, reference_price, change_pct, threshold_pct FROM alert_price_moves
+            WHERE move_window = ${window} ORDER BY coin_id`;
+          const expected = movesOf(window);
+          assert.deepEqual(
+            actual.map((m) => m.coin_id),
+            expected.map((e) => e.coin_id),
+            `${window} instances`,
+          );
+          actual.forEach((m, i) => {
+            const e = expected[i]!;
+            assert.deepEqual(
+              [m.price, m.reference_price, m.threshold_pct],
+              [e.price, e.reference_price, e.threshold_pct],
+              `${window} ${m.coin_id}`,
+            );
+            assert.ok(
+              Math.abs(m.change_pct - e.change_pct) <= 1e-9 * Math.abs(e.change_pct),
+              `${window} ${m.coin_id}`,
+            );
+          });
+        }
         const moved = await reader<{ coin_id: string; change_pct: number }[]>`
           SELECT coin_id, change_pct FROM alert_price_moves WHERE move_window = '24h' ORDER BY coin_id`;
-        const expected = await sql<{ coin_id: string }[]>`
-          SELECT t.coin_id FROM alert_coin_thresholds t
-          CROSS JOIN LATERAL (
-            SELECT n.time FROM market_snapshots n WHERE n.coin_id = t.coin_id AND n.vs_currency = 'usd'
-            ORDER BY n.time DESC LIMIT 1
-          ) n
-          WHERE t.enabled AND n.time > now() - interval '1 day' AND EXISTS (
-            SELECT 1 FROM market_snapshots r WHERE r.coin_id = t.coin_id AND r.vs_currency = 'usd' AND r.price > 0
-              AND r.time <= n.time - interval '24 hours' AND r.time >= n.time - interval '48 hours')
-          ORDER BY t.coin_id`;
-        assert.deepEqual(moved.map((m) => m.coin_id), expected.map((e) => e.coin_id));
         assert.ok(moved.length >= 15, `most seeded coins have a 24h move (${moved.length})`);
         assert.equal(moved.find((m) => m.coin_id === "late-coin")?.change_pct, 100, "observed 3 hours ago");
         assert.ok(!moved.some((m) => m.coin_id === "stale-coin"), "last observed 30 hours ago: no instance");

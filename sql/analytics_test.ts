@@ -317,6 +317,7 @@ function historyChecks(data: Dataset): Check[] {
         },
       );
     }
+    const windowStarts = [from, from + 7.3 * DAY, from + 45 * DAY].filter((t) => t <= to);
     // No price at or before `from` for any coin: every start is unknown.
     const noStart = name === "before any data" || name === "wider than the history";
     const allColumns = (cols: string[]) => (noStart ? cols : []);
@@ -404,6 +405,15 @@ function historyChecks(data: Dataset): Check[] {
         query: `SELECT * FROM risk_metrics('usd', ${args}, ARRAY(SELECT id FROM coins ORDER BY id DESC))`,
         expected: (m) => m.riskMetrics("usd", from, to),
         key: ["coin_id"],
+      },
+      {
+        // Several windows at once with their drawdowns (the functions above ask for one, or for none).
+        label: `daily_return_windows ${name}`,
+        query: `SELECT * FROM daily_return_windows('usd', ARRAY[${windowStarts.map(iso).join(", ")}], ${
+          iso(to)
+        }, NULL, true)`,
+        expected: (m) => m.dailyReturnWindows("usd", windowStarts, to, null),
+        key: ["window_from", "coin_id"],
       },
       {
         label: `drawdown_series ${name}`,

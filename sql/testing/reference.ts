@@ -472,6 +472,33 @@ export class Market {
     });
   }
 
+  /** daily_return_windows (with the drawdown): statistics of the daily closes and log returns of [from, to]. */
+  dailyReturnWindows(vs: string, froms: number[], to: number, coins: string[] | null) {
+    return froms.flatMap((from) =>
+      this.coinsWithDays(vs, from, to).filter((coinId) => !coins || coins.includes(coinId)).map((coinId) => {
+        const days = this.dailyReturns(coinId, vs, from, to);
+        const rs = days.map((d) => d.r).filter((r) => r !== null);
+        const closes = days.map((d) => d.close);
+        return {
+          window_from: Math.floor(from / DAY) * DAY,
+          coin_id: coinId,
+          vs_currency: vs,
+          days: days.length,
+          log_returns: rs.length,
+          mean_log_return: mean(rs),
+          stddev_log_return: stddevSamp(rs),
+          downside_deviation: rs.length
+            ? Math.sqrt(rs.reduce((a, r) => a + Math.min(r, 0) ** 2, 0) / rs.length)
+            : null,
+          max_drawdown: maxDrawdown(closes),
+          min_close: Math.min(...closes),
+          max_close: Math.max(...closes),
+          mean_close: closes.reduce((a, c) => a + c, 0) / closes.length,
+        };
+      })
+    );
+  }
+
   private coinsWithDays(vs: string, from: number, to: number): string[] {
     return this.series().filter((s) => s.vs === vs && this.dailyReturns(s.coinId, vs, from, to).length > 0)
       .map((s) => s.coinId);
