@@ -300,7 +300,10 @@ const FROM_30D = "least($__timeFrom()::timestamptz, $__timeTo()::timestamptz - i
  */
 const FROM_OR_FIRST_DAY = "(SELECT returns_start('$currency', $__timeFrom()))"; // a sub-select: evaluated once
 
-/** Candles of the coins selected by `coinFilter`: hourly for ranges up to 7 days, daily beyond. */
+/**
+ * Candles of the coins selected by `coinFilter`: hourly for ranges up to 7 days, daily beyond (for one coin,
+ * coin_candles() chooses the level before planning: cheaper).
+ */
 const candlesInRange = (coinFilter: string) =>
   `
   SELECT bucket, coin_id, open, high, low, close, volume FROM candles_1h
@@ -723,11 +726,8 @@ function coinDetail(): JsonObject {
           w: 24,
           h: 11,
           targets: [series(sql(`
-WITH c AS (
-  ${candlesInRange("coin_id = '$coin'")}
-)
 SELECT bucket AS time, open, high, low, close, volume
-FROM c
+FROM coin_candles('$coin', '$currency', $__timeFrom(), $__timeTo())
 ORDER BY bucket`))],
           fieldConfig: fieldDefaults({ unit: "currencyUSD", custom: { fillOpacity: 0 } }, [
             unit("volume", "short"),
@@ -778,11 +778,11 @@ ORDER BY bucket`))],
 SELECT d.bucket AS time, d.close,
        d.close * exp(v.volatility / sqrt(365)) AS "upper (+1σ)",
        d.close * exp(-v.volatility / sqrt(365)) AS "lower (-1σ)"
-FROM candles_1d d
+FROM daily_log_returns('$currency', $__timeFrom()::timestamptz - interval '1 day', $__timeTo()::timestamptz,
+       ARRAY['$coin']) d
 JOIN rolling_volatility('$currency', ARRAY['$coin'], 30,
        $__timeFrom()::timestamptz - interval '1 day', $__timeTo()::timestamptz) v
-  ON v.coin_id = d.coin_id AND v.time = d.bucket
-WHERE d.coin_id = '$coin' AND d.vs_currency = '$currency'
+  ON v.time = d.bucket
 ORDER BY d.bucket`))],
           fieldConfig: fieldDefaults({ unit: "currencyUSD", custom: { lineWidth: 1, spanNulls: true } }, [
             byName("upper (+1σ)", [
@@ -825,11 +825,8 @@ ORDER BY time`))],
           w: 8,
           h: 8,
           targets: [series(sql(`
-WITH c AS (
-  ${candlesInRange("coin_id = '$coin'")}
-)
 SELECT bucket AS time, close / first_value(close) OVER (ORDER BY bucket) - 1 AS roi
-FROM c
+FROM coin_candles('$coin', '$currency', $__timeFrom(), $__timeTo())
 ORDER BY bucket`))],
           fieldConfig: fieldDefaults({
             unit: "percentunit",

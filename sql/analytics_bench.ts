@@ -309,7 +309,7 @@ function dashboardRawFrom(text: string, range: TimeRange): string | undefined {
     start - 8 * DAY,
   );
   uses(/\brolling_volatility\(/, start - 100 * DAY); // the window chosen (up to 90 days)
-  uses(/\bdrawdown_series\(|\bcandles_1[hdw]\b|\bdaily_trend\b/, start - 2 * DAY);
+  uses(/\b(drawdown_series|coin_candles)\(|\bcandles_1[hdw]\b|\bdaily_trend\b/, start - 2 * DAY);
   uses(/\bdaily_trend\b/, -Infinity);
   uses(/\balert_volatility_spikes\b/, now - 33 * DAY);
   if (!starts.length) return undefined;

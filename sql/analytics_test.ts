@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { Sql } from "../ingest/db/connect.ts";
+import { refreshCandles } from "../ingest/db/candles.ts";
 import type { StorageMode } from "../ingest/db/migrate.ts";
 import { COLLECTOR_ROLE, storageModes, withTestDatabase } from "../ingest/testing/db.ts";
 import { type Dataset, historyDataset, liveDataset, loadDataset, today } from "./testing/datasets.ts";
@@ -225,6 +226,16 @@ function historyChecks(data: Dataset): Check[] {
       expected: (m) => pick(m.volatility(), ["coin_id", "vs_currency", "vol_7d", "vol_30d", "vol_90d"]),
       key: ["coin_id", "vs_currency"],
     },
+    ...subset.map((coin) => ({
+      // One coin reads its daily closes directly rather than the statistics of weekly pieces.
+      label: `latest_volatility of ${coin}`,
+      query: `SELECT * FROM latest_volatility('usd', ARRAY['${coin}'])`,
+      expected: (m: Market) =>
+        pick(m.volatility(), ["coin_id", "vs_currency", "vol_7d", "vol_30d", "vol_90d"])
+          .filter((r) => r.coin_id === coin),
+      key: ["coin_id", "vs_currency"],
+      allNull: ["vol_7d", "vol_30d", "vol_90d"], // some of these coins have too few returns for a window
+    })),
   );
   // The building blocks, called directly: prices at instants (the hour, day and week levels of price_lookup, and
   // before or between observations) and reference prices of changes (raw rows up to 48 hours, hourly candles
@@ -346,6 +357,12 @@ function historyChecks(data: Dataset): Check[] {
         key: ["coin_id", "time"],
       },
       {
+        label: `rolling_volatility one coin ${name}`,
+        query: `SELECT * FROM rolling_volatility('usd', ARRAY['edge-gaps'], 30, ${args})`,
+        expected: (m) => m.rollingVolatility("usd", ["edge-gaps"], 30, from, to),
+        key: ["coin_id", "time"],
+      },
+      {
         label: `rolling_volatility all coins, 7 days, ${name}`,
         query: `SELECT * FROM rolling_volatility('eur', NULL, 7, ${args})`,
         expected: (m) => m.rollingVolatility("eur", null, 7, from, to),
@@ -406,6 +423,14 @@ function historyChecks(data: Dataset): Check[] {
         expected: (m) => m.riskMetrics("usd", from, to),
         key: ["coin_id"],
       },
+      ...["bitcoin", "edge-gaps", "edge-zero", "no-such-coin"].flatMap((coin) =>
+        [to - from, 7 * DAY, 2.5 * DAY].map((length) => ({
+          label: `coin_candles ${coin} ${length / HOUR}h up to the end of ${name}`,
+          query: `SELECT * FROM coin_candles('${coin}', 'usd', ${iso(to - length)}, ${iso(to)})`,
+          expected: (m: Market) => m.coinCandles(coin, "usd", to - length, to),
+          key: ["bucket"],
+        }))
+      ),
       {
         // Several windows at once with their drawdowns (the functions above ask for one, or for none).
         label: `daily_return_windows ${name}`,
@@ -657,6 +682,72 @@ for (const mode of modes) {
       // Our 24h change from the sparkline is close to CoinGecko's own figure for the same instant.
       assert.ok(Math.abs((changes!.change_24h_pct as number) - (changes!.cg_change_24h_pct as number)) < 0.5);
       await sql.end();
+    });
+  });
+
+  Deno.test(`analytics (${mode}): coin_candles keeps its plans on a connection and still sees new rows`, async () => {
+    // coin_candles keeps a generic plan per session (as Grafana's pooled connections call it): rows written after
+    // the plan, in a chunk that did not exist then, and a refresh that moves the watermarks must show at once.
+    const data = historyDataset();
+    await withTestDatabase(mode, async ({ sql: owner, connectAs }) => {
+      if (mode === "timescaledb") {
+        // Watermarks 40 days before the end, moved by the refresh below only (the policies' jobs are paused).
+        await owner`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs
+                    WHERE proc_name = 'policy_refresh_continuous_aggregate'`;
+        await loadDataset(owner, mode, data, { materializeUntil: data.end - 40 * DAY });
+      } else {
+        await loadDataset(owner, mode, data);
+      }
+      const watermark = async () =>
+        (await owner<{ at: Date | null }[]>`SELECT candles_materialized_until('candles_1d') AS at`)[0]!.at;
+      const before = await watermark();
+      const reader = connectAs("observatory_reader", { max: 1 });
+      try {
+        const from = data.end - 60 * DAY, to = data.end + 60 * DAY;
+        const check = async (rows: Snapshot[], label: string) => {
+          const market = new Market(rows, data.coins);
+          for (let i = 0; i < 3; i++) {
+            const actual = await reader.unsafe(
+              `SELECT * FROM coin_candles('bitcoin', 'usd', ${iso(from)}, ${iso(to)})`,
+            ) as unknown as Row[];
+            assertRowsMatch(label, actual, market.coinCandles("bitcoin", "usd", from, to), {
+              label,
+              query: "",
+              expected: () => [],
+              key: ["bucket"],
+            });
+          }
+        };
+        await check(data.rows, "before the new rows");
+        const later = [50 * DAY, 50 * DAY + HOUR].map((offset, i) => ({
+          time: data.end + offset,
+          coinId: "bitcoin",
+          vs: "usd",
+          price: 70_000 + i,
+          marketCap: 1.4e12,
+          totalVolume: 3e10,
+        }));
+        await owner`INSERT INTO market_snapshots ${
+          owner(later.map((r) => ({
+            time: new Date(r.time),
+            coin_id: r.coinId,
+            vs_currency: r.vs,
+            price: r.price,
+            market_cap: r.marketCap,
+            total_volume: r.totalVolume,
+            source: "range",
+          })))
+        }`;
+        await refreshCandles(owner, mode, new Date(later[0]!.time), new Date(later[1]!.time));
+        await check([...data.rows, ...later], "with rows 50 days after the end, in a new chunk");
+        await refreshCandles(owner, mode, new Date(data.start), new Date(Date.now()));
+        if (mode === "timescaledb") {
+          assert.ok((await watermark())! > before!, "the refresh moved the watermark");
+        }
+        await check([...data.rows, ...later], "after a refresh of every candle");
+      } finally {
+        await reader.end();
+      }
     });
   });
 

@@ -49,6 +49,7 @@ export interface GlobalSnapshot {
 
 export interface Candle {
   bucket: number;
+  open: number;
   close: number;
   closeTime: number;
   high: number;
@@ -472,6 +473,22 @@ export class Market {
     });
   }
 
+  /** coin_candles: the hourly candles overlapping [from, to] for ranges up to 7 days, else the daily ones. */
+  coinCandles(coinId: string, vs: string, from: number, to: number) {
+    const [candles, size] = to - from <= 7 * DAY
+      ? [this.hourly.get(key(coinId, vs)), HOUR]
+      : [this.daily.get(key(coinId, vs)), DAY];
+    return (candles ?? []).filter((c) => c.bucket > from - size && c.bucket <= to).map((c) => ({
+      bucket: c.bucket,
+      open: c.open,
+      high: c.high,
+      low: c.low,
+      close: c.close,
+      volume: c.volume,
+      market_cap: c.marketCap,
+    }));
+  }
+
   /** daily_return_windows (with the drawdown): statistics of the daily closes and log returns of [from, to]. */
   dailyReturnWindows(vs: string, froms: number[], to: number, coins: string[] | null) {
     return froms.flatMap((from) =>
@@ -725,6 +742,7 @@ function buildCandles(rows: Snapshot[], size: number): Candle[] {
     } else {
       candles.push({
         bucket,
+        open: row.price,
         close: row.price,
         closeTime: row.time,
         high: row.price,
