@@ -8,7 +8,14 @@ import type { Sql } from "../ingest/db/connect.ts";
 import { refreshCandles } from "../ingest/db/candles.ts";
 import type { StorageMode } from "../ingest/db/migrate.ts";
 import { COLLECTOR_ROLE, storageModes, withTestDatabase } from "../ingest/testing/db.ts";
-import { type Dataset, historyDataset, liveDataset, loadDataset, today } from "./testing/datasets.ts";
+import {
+  type Dataset,
+  historyDataset,
+  insertSnapshots,
+  liveDataset,
+  loadDataset,
+  today,
+} from "./testing/datasets.ts";
 import { loadHistory } from "../ingest/testing/history.ts";
 import {
   DAY,
@@ -727,17 +734,7 @@ for (const mode of modes) {
           marketCap: 1.4e12,
           totalVolume: 3e10,
         }));
-        await owner`INSERT INTO market_snapshots ${
-          owner(later.map((r) => ({
-            time: new Date(r.time),
-            coin_id: r.coinId,
-            vs_currency: r.vs,
-            price: r.price,
-            market_cap: r.marketCap,
-            total_volume: r.totalVolume,
-            source: "range",
-          })))
-        }`;
+        await insertSnapshots(owner, later);
         await refreshCandles(owner, mode, new Date(later[0]!.time), new Date(later[1]!.time));
         await check([...data.rows, ...later], "with rows 50 days after the end, in a new chunk");
         await refreshCandles(owner, mode, new Date(data.start), new Date(Date.now()));

@@ -79,10 +79,13 @@ COMMENT ON FUNCTION candle_reads(text, timestamptz[], text, text) IS
 
 -- One coin's candles over a chart's range, at the level a chart of that range reads: hourly up to 7 days, daily
 -- beyond (the coin dashboard's price and ROI charts). The level is chosen here, so a query plans one real-time
--- view, not both (~0.4 ms of planning in TimescaleDB for the one a range does not use). Its statements keep a
--- generic plan per session: for one coin the plan is the same for every range, and TimescaleDB leaves the chunks
--- out when it runs (a plan of a real-time view is replaced when the view's watermark moves). A 30-day read:
--- ~1.4 ms as one query over both views, ~0.4 ms here (TimescaleDB, pgbench; plain mode ~0.23 -> ~0.11 ms).
+-- view, not both (~0.4 ms of planning in TimescaleDB for the one a range does not use). Its statements are static,
+-- so the session keeps their plans: PostgreSQL turns to a generic plan after five calls when it is no costlier,
+-- which for one coin it is not (TimescaleDB leaves the chunks out when it runs, and replaces a plan of a real-time
+-- view when the view's watermark moves). No plan_cache_mode: forcing generic plans would also force them where
+-- they cost more (over raw rows, as the benchmark's raw twin reads, a coin parameter does not reach compressed
+-- chunks: ~80 -> ~1,100 ms). A 30-day read: ~1.4 ms as one query over both views, ~0.4 ms here (TimescaleDB,
+-- pgbench; plain mode ~0.23 -> ~0.12 ms).
 CREATE FUNCTION coin_candles(p_coin text, p_vs text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (
   bucket timestamptz, open double precision, high double precision, low double precision, close double precision,
@@ -389,7 +392,8 @@ BEGIN
   IF cardinality(p_coins) = 1 THEN
     -- One coin (the coin dashboard's drawdown and volatility band): a static statement over the real-time view,
     -- whose plan the session keeps, as coin_candles does (TimescaleDB leaves the chunks out when it runs). Planning
-    -- the dynamic statement cost more than reading the coin's candles: ~1.1 -> ~0.5 ms for 30 days (pgbench).
+    -- the dynamic statement cost more than reading the coin's candles: ~1.1 -> ~0.5 ms for 30 days (pgbench). The
+    -- same log return as `returns` above, which cannot be shared: that one is text for EXECUTE.
     RETURN QUERY
       SELECT
         x.coin_id, x.bucket, x.close,

@@ -216,21 +216,9 @@ export async function liveDataset(): Promise<Dataset> {
   return { coins, rows, globals: [], start: Math.min(...times), end: Math.max(...times) };
 }
 
-/** Write a dataset as the collector does, then refresh the candles over its whole range. */
-/**
- * Insert a dataset and refresh its candles, as the collector does. `materializeUntil` (TimescaleDB): refresh the
- * continuous aggregates only up to that instant, leaving the rest to their real-time part.
- */
-export async function loadDataset(
-  sql: Sql,
-  mode: StorageMode,
-  data: Dataset,
-  options: { materializeUntil?: number } = {},
-): Promise<void> {
-  await sql`INSERT INTO coins ${
-    sql(data.coins.map((c) => ({ id: c.id, symbol: c.symbol, name: c.name, image_url: c.imageUrl })))
-  }`;
-  const rows = data.rows.map((r) => ({
+/** Insert raw rows as the collector writes them ('markets' rows carry CoinGecko's rank, backfilled ones do not). */
+export async function insertSnapshots(sql: Sql, snapshots: Snapshot[]): Promise<void> {
+  const rows = snapshots.map((r) => ({
     time: new Date(r.time),
     coin_id: r.coinId,
     vs_currency: r.vs,
@@ -255,6 +243,22 @@ export async function loadDataset(
   for (let i = 0; i < rows.length; i += 1000) {
     await sql`INSERT INTO market_snapshots ${sql(rows.slice(i, i + 1000))}`;
   }
+}
+
+/**
+ * Insert a dataset and refresh its candles, as the collector does. `materializeUntil` (TimescaleDB): refresh the
+ * continuous aggregates only up to that instant, leaving the rest to their real-time part.
+ */
+export async function loadDataset(
+  sql: Sql,
+  mode: StorageMode,
+  data: Dataset,
+  options: { materializeUntil?: number } = {},
+): Promise<void> {
+  await sql`INSERT INTO coins ${
+    sql(data.coins.map((c) => ({ id: c.id, symbol: c.symbol, name: c.name, image_url: c.imageUrl })))
+  }`;
+  await insertSnapshots(sql, data.rows);
   if (data.globals.length) {
     await sql`INSERT INTO global_snapshots ${
       sql(data.globals.map((g) => ({
