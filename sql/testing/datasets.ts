@@ -25,6 +25,19 @@ export function today(): number {
   return Math.floor(Date.now() / DAY) * DAY;
 }
 
+/** A coin's 2021 daily history in usd, shifted so that 2021-12-31 becomes yesterday. */
+export function historySeries(coinId: string): Snapshot[] {
+  const shift = today() - DAY - Date.UTC(2021, 11, 31);
+  return loadHistory(coinId).map((p) => ({
+    time: p.time + shift,
+    coinId,
+    vs: "usd",
+    price: p.price,
+    marketCap: p.marketCap,
+    totalVolume: p.totalVolume,
+  }));
+}
+
 /**
  * The 2021 daily history of the `count` largest coins (stablecoins among them), shifted so that
  * 2021-12-31 becomes yesterday, in usd, plus bitcoin and ethereum in eur (usd x 0.9: a second currency
@@ -35,19 +48,11 @@ export function today(): number {
  * Global snapshots: one a day, derived from the loaded coins, plus one with an empty dominance map.
  */
 export function historyDataset(count = 40): Dataset {
-  const shift = today() - DAY - Date.UTC(2021, 11, 31);
   const coins: Coin[] = historyCoinList().slice(0, count).map((c) => ({ ...c, imageUrl: null }));
   const rows: Snapshot[] = [];
   const series = new Map<string, Snapshot[]>();
   for (const coin of coins) {
-    const points = loadHistory(coin.id).map((p) => ({
-      time: p.time + shift,
-      coinId: coin.id,
-      vs: "usd",
-      price: p.price,
-      marketCap: p.marketCap,
-      totalVolume: p.totalVolume,
-    }));
+    const points = historySeries(coin.id);
     series.set(coin.id, points);
     rows.push(...points);
   }
