@@ -9,12 +9,15 @@ const DAY_MS = 24 * HOUR_MS;
 const ORIGIN_MS = Date.UTC(2000, 0, 3);
 /** Session advisory lock serializing our own refreshes (the same key as internal.refresh_candles). */
 const REFRESH_LOCK = "internal.refresh_candles";
-/** In refresh order; endOffset as in the refresh policies (sql/206_long_candles.timescaledb.sql). */
+/**
+ * In refresh order; endOffset as in the refresh policies (sql/206_long_candles.timescaledb.sql). Only the hourly
+ * level reads the raw rows; each other one reads the level below it, which keeps its history.
+ */
 const AGGREGATES = [
-  { view: "candles_1h", bucket: HOUR_MS, endOffset: 5 * MINUTE_MS },
-  { view: "candles_1d", bucket: DAY_MS, endOffset: 10 * MINUTE_MS },
-  { view: "candles_1w", bucket: 7 * DAY_MS, endOffset: 10 * MINUTE_MS },
-  { view: "candles_4w", bucket: 28 * DAY_MS, endOffset: 10 * MINUTE_MS },
+  { view: "candles_1h", bucket: HOUR_MS, endOffset: 5 * MINUTE_MS, readsRaw: true },
+  { view: "candles_1d", bucket: DAY_MS, endOffset: 10 * MINUTE_MS, readsRaw: false },
+  { view: "candles_1w", bucket: 7 * DAY_MS, endOffset: 10 * MINUTE_MS, readsRaw: false },
+  { view: "candles_4w", bucket: 28 * DAY_MS, endOffset: 10 * MINUTE_MS, readsRaw: false },
 ] as const;
 
 const floorTo = (ms: number, bucket: number) => ORIGIN_MS + Math.floor((ms - ORIGIN_MS) / bucket) * bucket;
@@ -29,9 +32,11 @@ const ceilTo = (ms: number, bucket: number) => ORIGIN_MS + Math.ceil((ms - ORIGI
  * aggregation), and the policies refresh the recent past; a write older than that (backfill, gap
  * repair) needs an explicit refresh, which TimescaleDB only allows outside a transaction and only for
  * whole buckets, so the window is widened to bucket boundaries and stops before the hot bucket.
- * A refresh recomputes its buckets for ALL coins from the raw rows: where the retention policy has
- * already dropped raw chunks, that would erase the other coins' candles, so the window never reaches
- * behind the retention horizon (plus one bucket of margin, as chunks are dropped whole).
+ * A refresh recomputes its buckets for ALL coins from its source: for the hourly level, the raw rows, which
+ * the retention policy may already have dropped (erasing the other coins' candles), so that window never
+ * reaches behind the retention horizon (plus one bucket of margin, as chunks are dropped whole). The daily,
+ * weekly and 4-week levels read the level below, kept for ever: clipped the same way, with their longer
+ * buckets, they lost up to two days, two weeks or eight weeks at the start of a backfilled history.
  * TimescaleDB rejects overlapping refreshes ("due to a concurrent refresh"): ours take turns through a
  * session advisory lock, and one that meets a refresh policy's job waits and tries again.
  */
@@ -53,8 +58,8 @@ export async function refreshCandles(
   const conn = await sql.reserve();
   try {
     await conn`SELECT pg_advisory_lock(hashtext(${REFRESH_LOCK}))`;
-    for (const { view, bucket, endOffset } of AGGREGATES) {
-      const oldestSafe = horizon?.ms == null ? -Infinity : ceilTo(horizon.ms, bucket) + bucket;
+    for (const { view, bucket, endOffset, readsRaw } of AGGREGATES) {
+      const oldestSafe = !readsRaw || horizon?.ms == null ? -Infinity : ceilTo(horizon.ms, bucket) + bucket;
       const start = Math.max(floorTo(from.getTime(), bucket), oldestSafe);
       const end = Math.min(ceilTo(to.getTime() + 1, bucket), floorTo(now - endOffset, bucket));
       if (end <= start) continue; // all in the real-time part, or all behind the retention horizon
